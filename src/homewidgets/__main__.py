@@ -1,0 +1,3 @@
+from homewidgets.inbound.cli import main
+
+raise SystemExit(main())

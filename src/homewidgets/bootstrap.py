@@ -1,0 +1,98 @@
+"""The composition root: build a Runtime from Settings, real adapters unless given fakes.
+
+Tests pass in-memory adapters (`build_runtime(settings, store=MemoryWidgetStore())`);
+production passes nothing and gets Redis when `redis_url` is set, the embedded
+in-process L2 otherwise. No client is opened at import time; clients connect lazily
+and are closed by `Runtime.stop()`.
+"""
+
+from __future__ import annotations
+
+from homewidgets.config import Settings
+from homewidgets.domain.generic import GenericWidgets
+from homewidgets.domain.limits import PushLimiter
+from homewidgets.domain.live import HomeWatchers
+from homewidgets.domain.model import Registry
+from homewidgets.domain.ports import ChangeFeed, EventLog, HomeCache, RefreshQueue, WidgetStore
+from homewidgets.domain.push import WidgetParser
+from homewidgets.domain.read_home import HomeReader
+from homewidgets.domain.refresh_requests import RefreshRequester
+from homewidgets.domain.sdui import ContentValidator
+from homewidgets.metrics import Metrics
+from homewidgets.outbound.l1_cache import MokaHomeCache
+from homewidgets.registry import demo_registry, load_registry
+from homewidgets.runtime import Runtime
+
+
+def load_settings_registry(settings: Settings) -> Registry:
+    if settings.products_file:
+        return load_registry(settings.products_file)
+    return demo_registry(settings.products_url)
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    registry: Registry | None = None,
+    store: WidgetStore | None = None,
+    feed: ChangeFeed | None = None,
+    queue: RefreshQueue | None = None,
+    events: EventLog | None = None,
+    cache: HomeCache | None = None,
+) -> Runtime:
+    registry = registry or load_settings_registry(settings)
+    closers = []
+    background = []
+    if settings.redis_url and store is None:
+        from homewidgets.outbound import redis_wiring
+
+        wired = redis_wiring.wire(settings)
+        store, feed = wired.store, wired.feed
+        queue = queue or wired.queue
+        events = events or wired.events
+        closers.append(wired.aclose)
+    else:
+        from homewidgets.outbound import memory_wiring
+
+        wired_memory = memory_wiring.wire(settings, store=store)
+        store = wired_memory.store
+        feed = feed or wired_memory.feed
+        queue = queue or wired_memory.queue
+        events = events or wired_memory.events
+    assert feed is not None and queue is not None and events is not None
+
+    validator = ContentValidator(
+        allowed_schemes=settings.allowed_app_schemes,
+        max_bytes=settings.max_content_bytes,
+        max_depth=settings.max_depth,
+    )
+    parser = WidgetParser(validator)
+    generic = GenericWidgets()
+    refresher = RefreshRequester(queue, window_seconds=settings.refresh_window_seconds)
+    cache = cache or MokaHomeCache(settings.l1_max_bytes)
+    reader = HomeReader(
+        registry=registry,
+        store=store,
+        cache=cache,
+        generic=generic,
+        refresher=refresher,
+        watchers=HomeWatchers(),
+    )
+    return Runtime(
+        settings=settings,
+        registry=registry,
+        store=store,
+        feed=feed,
+        queue=queue,
+        events=events,
+        cache=cache,
+        generic=generic,
+        refresher=refresher,
+        reader=reader,
+        validator=validator,
+        parser=parser,
+        push_limiter=PushLimiter(settings.push_rate_per_product),
+        metrics=Metrics(),
+        background=background,
+        closers=closers,
+    )

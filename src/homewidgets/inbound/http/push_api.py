@@ -1,0 +1,101 @@
+"""The product teams' push endpoints (CONTRACT 4): parse, call one use case, answer.
+
+Authentication comes before anything else is read, and a body is fully validated
+before anything is stored.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from homewidgets.domain.model import parse_user_id
+from homewidgets.domain.push import ItemResult, TokenChecker, WidgetParser, put_batch, put_widget
+from homewidgets.runtime import Runtime
+from homewidgets.inbound.http.bodies import read_body
+from homewidgets.inbound.http.errors import json_response
+
+_PUT_OVERHEAD = 4096  # body bytes allowed beyond the content limit (version, priority, ...)
+
+
+class PushApi:
+    """Lives as long as the app."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._rt = runtime
+        self._parser: WidgetParser = runtime.parser
+        self._tokens = TokenChecker(runtime.registry)
+        self._put_limit = runtime.settings.max_content_bytes + _PUT_OVERHEAD
+        self._batch_limit = runtime.settings.max_batch_items * (self._put_limit // 4) + 1024
+
+    def routes(self) -> list[Route]:
+        base = "/v1/products/{product}"
+        return [
+            Route(base + "/widgets:batch", self.put_batch, methods=["POST"]),
+            Route(base + "/widgets/{user_id}", self.put_user_widget, methods=["PUT"]),
+            Route(base + "/widgets/{user_id}", self.delete_user_widget, methods=["DELETE"]),
+            Route(base + "/generic", self.put_generic, methods=["PUT"]),
+        ]
+
+    def _authorize(self, request: Request) -> str:
+        product: str = request.path_params["product"]
+        self._rt.registry.get(product)
+        self._tokens.check(product, request.headers.get("authorization"))
+        self._rt.push_limiter.check(product)
+        return product
+
+    async def put_user_widget(self, request: Request) -> Response:
+        product = self._authorize(request)
+        user_id = _user_id(request)
+        write = self._parser.parse_put(product, user_id, await read_body(request, self._put_limit))
+        outcome = await put_widget(write, store=self._rt.store)
+        self._rt.metrics.pushed(product, 1)
+        return json_response(
+            {"product": product, "user_id": user_id, "version": outcome.version,
+             "stored": outcome.stored}
+        )
+
+    async def put_generic(self, request: Request) -> Response:
+        product = self._authorize(request)
+        write = self._parser.parse_put(product, None, await read_body(request, self._put_limit))
+        outcome = await put_widget(write, store=self._rt.store)
+        self._rt.metrics.pushed(product, 1)
+        return json_response(
+            {"product": product, "user_id": None, "version": outcome.version,
+             "stored": outcome.stored}
+        )
+
+    async def delete_user_widget(self, request: Request) -> Response:
+        product = self._authorize(request)
+        user_id = _user_id(request)
+        deleted = await self._rt.store.delete(product, user_id)
+        return json_response({"product": product, "user_id": user_id, "deleted": deleted})
+
+    async def put_batch(self, request: Request) -> Response:
+        product = self._authorize(request)
+        raw = await read_body(request, self._batch_limit)
+        parsed = self._parser.parse_batch(product, raw, self._rt.settings.max_batch_items)
+        results = await put_batch(parsed, store=self._rt.store)
+        stored = sum(1 for r in results if r.status == 200)
+        self._rt.metrics.pushed(product, stored)
+        self._rt.metrics.rejected(product, len(results) - stored)
+        return json_response({"results": [_result(r) for r in results]})
+
+
+def _user_id(request: Request) -> str:
+    return parse_user_id(request.path_params["user_id"])
+
+
+def _result(result: ItemResult) -> dict[str, object]:
+    answer: dict[str, object] = {"user_id": result.user_id, "status": result.status}
+    if result.version is not None:
+        answer["version"] = result.version
+    if result.status == 200:
+        answer["stored"] = result.stored
+    if result.error:
+        answer["error"] = result.error
+    if result.problems:
+        answer["problems"] = [p.as_dict() for p in result.problems]
+    return answer
+

@@ -1,0 +1,89 @@
+"""The running service's parts and their lifecycle (started and stopped by the ASGI lifespan).
+
+A Runtime is made by `bootstrap.build_runtime`; it owns its background tasks and the
+clients it was given to close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from homewidgets.config import Settings
+from homewidgets.domain.generic import GenericWidgets
+from homewidgets.domain.limits import PushLimiter
+from homewidgets.domain.model import Registry
+from homewidgets.domain.ports import ChangeFeed, EventLog, HomeCache, RefreshQueue, WidgetStore
+from homewidgets.domain.push import WidgetParser
+from homewidgets.domain.read_home import HomeReader
+from homewidgets.domain.refresh_requests import RefreshRequester
+from homewidgets.domain.sdui import ContentValidator
+from homewidgets.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+Background = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Runtime:
+    """Everything one service process runs on; lives from lifespan start to shutdown."""
+
+    settings: Settings
+    registry: Registry
+    store: WidgetStore
+    feed: ChangeFeed
+    queue: RefreshQueue
+    events: EventLog
+    cache: HomeCache
+    generic: GenericWidgets
+    refresher: RefreshRequester
+    reader: HomeReader
+    validator: ContentValidator
+    parser: WidgetParser
+    push_limiter: PushLimiter
+    metrics: Metrics
+    background: list[Background] = field(default_factory=list)
+    closers: list[Background] = field(default_factory=list)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    started: bool = False
+
+    async def start(self) -> None:
+        if self.started:
+            return
+        self.feed.subscribe(self.reader.on_change)
+        await self.feed.start()
+        await self.reader.reload_generic()
+        self.refresher.start()
+        self._tasks.append(asyncio.create_task(self._maintain(), name="l1-maintenance"))
+        for run in self.background:
+            self._tasks.append(asyncio.create_task(run(), name=getattr(run, "__name__", "bg")))
+        self.started = True
+
+    async def stop(self) -> None:
+        if not self.started:
+            return
+        self.started = False
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        await self.refresher.stop()
+        await self.feed.stop()
+        for close in reversed(self.closers):
+            try:
+                await close()
+            except Exception:  # closing must go on for the others
+                log.exception("error while closing")
+
+    async def _maintain(self) -> None:
+        """Re-read the generic widgets every few seconds (they live in L1 only that long)."""
+        while True:
+            await asyncio.sleep(self.settings.generic_ttl_seconds)
+            await self.reader.reload_generic()
+            self.reader.forget_old_changes()
