@@ -198,9 +198,8 @@ class RedisClusterServers:
                 if not node.running:
                     continue
                 with node.client() as c:
-                    info = c.execute_command("CLUSTER INFO")
-                    text = info.decode() if isinstance(info, bytes) else str(info)
-                    if "cluster_state:ok" not in text or "cluster_known_nodes:6" not in text:
+                    info = c.cluster("INFO")  # parsed: {"cluster_state": "ok", ...}
+                    if info["cluster_state"] != "ok" or int(info["cluster_known_nodes"]) != 6:
                         return False
             return True
 

@@ -142,6 +142,7 @@ def default_examples() -> list[Json]:
 class _Handler(BaseHTTPRequestHandler):
     site: FakeSite
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base signature
         return

@@ -103,7 +103,7 @@ def component_types(component: Any) -> set[str]:
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
-            if isinstance(node.get("type"), str) and "label" not in node.get("action", {}):
+            if isinstance(node.get("type"), str):
                 found.add(node["type"])
             for key in ("children", "items", "actions"):
                 for child in node.get(key, []) or []:

@@ -1,27 +1,18 @@
 """The adapters under contract: every fixture here runs each test on memory AND Redis.
 
-A test in tests/contract/ asserts behaviour of a port, never of one adapter; where a
-behaviour only exists on Redis (a server going down), the test says so in its name and
-asks for `redis_only`.
+A test in tests/contract/ asserts behaviour of a port, never of one adapter; what only
+exists on Redis (a server going down, key layout, reconnects) is tested in
+tests/integration/test_redis_*.py.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
 
 import pytest
+from contract_harness import FeedHarness, QueueHarness
 
-from homewidgets.domain.model import Change
-from homewidgets.domain.ports import (
-    ChangeFeed,
-    EventLog,
-    RefreshConsumer,
-    RefreshQueue,
-    WidgetStore,
-)
+from homewidgets.domain.ports import EventLog, RefreshConsumer, RefreshQueue, WidgetStore
 from homewidgets.outbound.memory_store import MemoryWidgetStore
 from homewidgets.outbound.memory_streams import (
     MemoryEventLog,
@@ -46,15 +37,6 @@ def url_for(request: pytest.FixtureRequest) -> str:
     return url
 
 
-async def eventually(check: Callable[[], bool], within: float = 2.0) -> None:
-    """Wait until `check()` holds; fail the test after `within` seconds."""
-    deadline = time.monotonic() + within
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still false after {within}s")
-        await asyncio.sleep(0.005)
-
-
 @pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -70,31 +52,6 @@ async def widget_store(request: pytest.FixtureRequest) -> AsyncIterator[WidgetSt
     await store.aclose()
 
 
-@dataclass
-class FeedHarness:
-    """A store, the feed of the same L2, and every change the feed delivered."""
-
-    store: WidgetStore
-    feed: ChangeFeed
-    changes: list[Change] = field(default_factory=list)
-
-    async def settle(self, sentinel_product: str = "sentinel") -> list[Change]:
-        """The changes so far, once a fresh write's own notice has come through.
-
-        Notices arrive in order, so after the sentinel's nothing older is in flight: a
-        test can then assert that a write produced NO notice, without sleeping.
-        """
-        from homewidgets.domain.model import WidgetWrite
-
-        outcome = await self.store.put(WidgetWrite(sentinel_product, None, b'{"type":"divider"}'))
-        await eventually(
-            lambda: any(
-                c.product == sentinel_product and c.version == outcome.version for c in self.changes
-            )
-        )
-        return [c for c in self.changes if c.product != sentinel_product]
-
-
 @pytest.fixture(params=BACKENDS)
 async def feed_harness(request: pytest.FixtureRequest) -> AsyncIterator[FeedHarness]:
     if request.param == "memory":
@@ -105,26 +62,13 @@ async def feed_harness(request: pytest.FixtureRequest) -> AsyncIterator[FeedHarn
         return
     store = RedisWidgetStore.from_url(url_for(request))
     feed = RedisChangeFeed(store.client)
-    harness = FeedHarness(store, feed)
+    harness = FeedHarness(store, feed, grace=0.1 if request.param == "cluster" else 0.0)
     feed.subscribe(harness.changes.append)
     await feed.start()
     assert feed.connected, "the feed should be subscribed when start() returns"
     yield harness
     await feed.stop()
     await store.aclose()
-
-
-@dataclass
-class QueueHarness:
-    """The read side's queue and a factory of worker-side consumers of the same stream.
-
-    `make_queue` builds another read-side queue (e.g. with a short dedup window); on
-    memory it does not share state with `queue`, so use it for enqueue counts only.
-    """
-
-    queue: RefreshQueue
-    new_consumer: Callable[..., RefreshConsumer]
-    make_queue: Callable[[int], RefreshQueue]
 
 
 @pytest.fixture(params=STREAM_BACKENDS)

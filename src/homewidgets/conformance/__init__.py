@@ -50,7 +50,8 @@ def generate(hint: dict[str, Any]) -> bytes:
         return ('{"type":"section","children":[' + ",".join([child] * count) + "]}").encode()
     if kind == "deep_fallback":
         depth = int(hint["depth"])
-        return (b'{"type":"divider","fallback":' * (depth - 1)) + b'{"type":"divider"}' + b"}" * (depth - 1)
+        outer = b'{"type":"divider","fallback":' * (depth - 1)
+        return outer + b'{"type":"divider"}' + b"}" * (depth - 1)
     raise ValueError(f"unknown generate hint: {hint!r}")
 
 

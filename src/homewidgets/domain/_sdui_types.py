@@ -5,8 +5,9 @@ schemes, nesting depth). Split off because the catalogue alone is a page long.
 
 The Structs are the single source of truth: the decoder, the canonical encoder and the
 published JSON Schema are all derived from them, so they cannot drift apart. They live
-for the whole process and are never mutated (`frozen=True`); `gc=False` because a decoded
-tree has no reference cycles and is thrown away right after re-encoding.
+for the whole process. `gc=False` because a decoded tree has no reference cycles and is
+thrown away right after re-encoding. (Not `frozen`: mypy then wants it repeated on every
+subclass, and nothing keeps a tree long enough to mutate it.)
 
 Shared conventions:
 - every component is tagged by `"type"` and may carry `id` and `fallback`;
@@ -40,7 +41,9 @@ MAX_ASPECT_RATIO = 100.0
 """Largest `image.aspect_ratio` (width / height)."""
 
 Label = Annotated[str, Meta(max_length=MAX_LABEL)]
-Url = Annotated[str, Meta(max_length=MAX_URL, description="https://..., /site-relative, or an allowed app scheme")]
+Url = Annotated[
+    str, Meta(max_length=MAX_URL, description="https://..., /site-relative path or app scheme")
+]
 Children = Annotated[list["Component"], Meta(max_length=MAX_CHILDREN)]
 
 TextStyle = Literal["title", "subtitle", "body", "caption"]
@@ -49,8 +52,7 @@ BadgeTone = Literal["neutral", "info", "success", "warning", "danger", "deal"]
 PricePeriod = Literal["once", "month", "year"]
 
 
-class _Node(Struct, tag_field="type", forbid_unknown_fields=True, omit_defaults=True,
-            frozen=True, gc=False):
+class _Node(Struct, tag_field="type", forbid_unknown_fields=True, omit_defaults=True, gc=False):
     """Options shared by components and actions."""
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from homewidgets.domain.model import (
 )
 from homewidgets.domain.ports import WidgetStore
 from homewidgets.domain.sdui import ContentValidator
+from homewidgets.domain.sdui import problem_from_msgspec as sdui_problem
 
 MAX_VERSION = 2**53  # JSON clients (JavaScript) lose integers above this
 MAX_TTL_SECONDS = 366 * 24 * 3600
@@ -60,29 +60,11 @@ class PullAnswer(msgspec.Struct):
     widgets: list[msgspec.Raw]
 
 
-_PATH_PART = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[\"((?:[^\"\\]|\\.)*)\"\]")
-_AT = re.compile(r" - at `(\$[^`]*)`$")
-_MISSING = re.compile(r"^Object missing required field `([^`]+)`")
-_UNKNOWN = re.compile(r"^Object contains unknown field `([^`]+)`")
-
-
 def problem_from_msgspec(exc: msgspec.ValidationError | msgspec.DecodeError) -> Problem:
-    """Turn msgspec's `... - at `$.items[3].version`` into a Problem with a JSON pointer."""
-    message = str(exc)
-    pointer = ""
-    match = _AT.search(message)
-    if match:
-        for name, index, quoted in _PATH_PART.findall(match.group(1)[1:]):
-            part = name or index or quoted
-            pointer += "/" + part.replace("~", "~0").replace("/", "~1")
-        message = message[: match.start()]
-    for pattern in (_MISSING, _UNKNOWN):
-        field = pattern.match(message)
-        if field:
-            pointer += "/" + field.group(1)
-    if isinstance(exc, msgspec.DecodeError):
-        message = f"malformed JSON: {message}"
-    return Problem(pointer, message)
+    """A msgspec failure as a Problem: a schema error names its field, malformed JSON the root."""
+    if isinstance(exc, msgspec.ValidationError):
+        return sdui_problem(str(exc))
+    return Problem("", f"malformed JSON: {exc}")
 
 
 @dataclass(frozen=True, slots=True)

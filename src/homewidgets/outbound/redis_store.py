@@ -186,7 +186,7 @@ class RedisWidgetStore:
         pipe = self.client.pipeline(transaction=False)
         sha = self._put_script.sha
         for keys, args in calls:
-            _ = pipe.evalsha(sha, len(keys), *keys, *args)
+            _ = pipe.execute_command("EVALSHA", sha, len(keys), *keys, *args)
         return list(await pipe.execute(raise_on_error=False))
 
 

@@ -245,6 +245,7 @@ function applyHome(home, { live = false } = {}) {
   }
   list.removeAttribute('aria-busy');
   restoreAnchor(anchor);
+  if (!performance.getEntriesByName('hw:widgets').length) performance.mark('hw:widgets');
   renderChips();
 }
 
@@ -374,7 +375,7 @@ function setupTheme() {
 }
 
 // ---- start ---------------------------------------------------------------------------------
-
+performance.mark('hw:app');
 fillPicker();
 greet(null);
 setupTheme();

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Everything CI runs, on a fresh Debian machine with Python 3.11 or on a dev box:
+# installs what is missing (redis-server, chromium, the venv), then lint, types, tests.
+# Arguments are passed to pytest, e.g. `scripts/test.sh -m "not cluster" -x`.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+
+if ! command -v redis-server >/dev/null || ! command -v chromium >/dev/null; then
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    $sudo apt-get update
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y redis-server chromium
+fi
+
+python="${PYTHON:-python3.11}"
+command -v "$python" >/dev/null || python=python3
+if [ ! -x .venv/bin/python ]; then
+    "$python" -m venv .venv
+fi
+# Install on a new venv, or again when pyproject.toml changed since the last install.
+stamp=.venv/.homewidgets-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    .venv/bin/python -m pip install --quiet -e '.[test]'
+    touch "$stamp"
+fi
+
+.venv/bin/ruff check .
+.venv/bin/mypy
+.venv/bin/pytest "$@"
