@@ -13,7 +13,14 @@ from homewidgets.domain.generic import GenericWidgets
 from homewidgets.domain.limits import PushLimiter
 from homewidgets.domain.live import HomeWatchers
 from homewidgets.domain.model import Registry
-from homewidgets.domain.ports import ChangeFeed, EventLog, HomeCache, RefreshQueue, WidgetStore
+from homewidgets.domain.ports import (
+    ChangeFeed,
+    EventLog,
+    HomeCache,
+    RefreshQueue,
+    UserAuthenticator,
+    WidgetStore,
+)
 from homewidgets.domain.push import WidgetParser
 from homewidgets.domain.read_home import HomeReader
 from homewidgets.domain.refresh_requests import RefreshRequester
@@ -93,6 +100,17 @@ def build_runtime(
         parser=parser,
         push_limiter=PushLimiter(settings.push_rate_per_product),
         metrics=Metrics(),
+        authenticator=_authenticator(settings),
         background=background,
         closers=closers,
+    )
+
+
+def _authenticator(settings: Settings) -> UserAuthenticator | None:
+    if not settings.jwt_jwks:
+        return None
+    from homewidgets.outbound.jwt_auth import JwtAuthenticator
+
+    return JwtAuthenticator(
+        settings.jwt_jwks, audience=settings.jwt_audience, issuer=settings.jwt_issuer
     )

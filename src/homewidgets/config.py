@@ -51,6 +51,10 @@ class Settings:
     product_timeout_seconds: float = 2.0
     claim_idle_ms: int = 15_000
     log_level: str = "warning"
+    # End-user JWTs on the read path: off unless a JWKS (file path or URL) is configured.
+    jwt_jwks: str | None = None
+    jwt_audience: str = "homewidgets"
+    jwt_issuer: str | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -100,6 +104,9 @@ class Settings:
             ),
             claim_idle_ms=reader.number("CLAIM_IDLE_MS", int, defaults.claim_idle_ms),
             log_level=(reader.text("LOG_LEVEL", defaults.log_level) or defaults.log_level).lower(),
+            jwt_jwks=reader.text("JWT_JWKS", None),
+            jwt_audience=reader.text("JWT_AUDIENCE", defaults.jwt_audience) or "homewidgets",
+            jwt_issuer=reader.text("JWT_ISSUER", None),
         )
 
     @property

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 # Upper bounds (seconds) of the latency histograms, Prometheus `le` semantics. The low
@@ -23,8 +23,8 @@ LATENCY_BUCKETS: tuple[float, ...] = (
 HOME_ROUTE = "/v1/home/{user_id}"
 COMPAT_ROUTE = "/get_recommendations/{user_id}"
 
-BreakerState = Callable[[], str]
-"""Returns a circuit breaker's current state: "closed", "open" or "half_open"."""
+BreakerStates = Callable[[], Mapping[str, str]]
+"""Returns each product's circuit breaker state: "closed", "open" or "half_open"."""
 
 
 class Histogram:
@@ -103,7 +103,7 @@ class Metrics:
         self.l2: dict[str, StoreCallStats] = {}
         self.pushes: Counter[str] = Counter()
         self.rejections: Counter[tuple[str, str]] = Counter()
-        self.breakers: dict[str, BreakerState] = {}
+        self.breaker_sources: list[BreakerStates] = []
 
     def route(self, method: str, route: str) -> RouteStats:
         """The stats of a control-plane route (by its template, never the raw path)."""
@@ -128,6 +128,12 @@ class Metrics:
         if count:
             self.rejections[product, reason] += count
 
-    def watch_breaker(self, product: str, state: BreakerState) -> None:
-        """Report this product's circuit breaker at every scrape (the worker registers it)."""
-        self.breakers[product] = state
+    def watch_breakers(self, source: BreakerStates) -> None:
+        """Report these circuit breakers at every scrape (an in-process worker registers them)."""
+        self.breaker_sources.append(source)
+
+    def breaker_states(self) -> dict[str, str]:
+        states: dict[str, str] = {}
+        for source in self.breaker_sources:
+            states.update(source())
+        return states

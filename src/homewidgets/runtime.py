@@ -16,7 +16,14 @@ from homewidgets.config import Settings
 from homewidgets.domain.generic import GenericWidgets
 from homewidgets.domain.limits import PushLimiter
 from homewidgets.domain.model import Registry
-from homewidgets.domain.ports import ChangeFeed, EventLog, HomeCache, RefreshQueue, WidgetStore
+from homewidgets.domain.ports import (
+    ChangeFeed,
+    EventLog,
+    HomeCache,
+    RefreshQueue,
+    UserAuthenticator,
+    WidgetStore,
+)
 from homewidgets.domain.push import WidgetParser
 from homewidgets.domain.read_home import HomeReader
 from homewidgets.domain.refresh_requests import RefreshRequester
@@ -46,6 +53,7 @@ class Runtime:
     parser: WidgetParser
     push_limiter: PushLimiter
     metrics: Metrics
+    authenticator: UserAuthenticator | None = None
     background: list[Background] = field(default_factory=list)
     closers: list[Background] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)

@@ -8,10 +8,12 @@ import asyncio
 import contextlib
 import itertools
 import json
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,6 +29,8 @@ from homewidgets.products import PRODUCT_IDS, personalised_widget
 from homewidgets.products.app import Settings, build_app
 from homewidgets.products.simulator import DEMO_USER_IDS, Simulator
 from homewidgets.registry import demo_token
+from processes import Process, free_port, homewidgets_env, start_service
+from processes import eventually as process_eventually
 
 QUIET = Settings(push_generics=False, consume_events=False)
 
@@ -478,3 +482,65 @@ async def test_the_pull_answer_follows_a_dismissal(home: FakeHomeService) -> Non
         await home.add_event("travel", {"type": "dismiss", "product": "travel", "user_id": user})
         await eventually(lambda: len(home.widgets) == 1)
     assert sim.widget_item("travel", user)["content"] == home.widgets[0][2]["content"]
+
+
+# --- the real process ----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_products_process_serves_pulls_with_its_faults_and_stops_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    # The entry point itself (granian embedded), with per-product faults from flags; the
+    # home service is not there, which must not keep it from answering pulls.
+    port = free_port()
+    process = Process(
+        [sys.executable, "-m", "homewidgets.products.server", "--port", str(port),
+         "--service-url", f"http://127.0.0.1:{free_port()}",
+         "--product", "energy:failure_rate=1"],
+        homewidgets_env(), tmp_path / "products.log", url=f"http://127.0.0.1:{port}",
+    ).start()  # fmt: skip
+    try:
+        body = {"user_ids": some_users(3)}
+        ok = httpx.post(f"{process.url}/dsl/home-widgets:batch", json=body, timeout=5)
+        failing = httpx.post(f"{process.url}/energy/home-widgets:batch", json=body, timeout=5)
+        assert ok.status_code == 200
+        assert len(ok.json()["widgets"]) == 3
+        assert failing.status_code == 503
+        stats = httpx.get(f"{process.url}/stats", timeout=5).json()["products"]
+        assert stats["dsl"]["users_per_call"] == [3]
+    finally:
+        process.stop()
+    assert process.popen is not None
+    assert process.popen.returncode == 0, process.log()
+
+
+@pytest.mark.slow
+def test_generic_widgets_reach_a_home_service_that_starts_after_the_products(
+    tmp_path: Path,
+) -> None:
+    service_port = free_port()
+    products = start_backend_process(tmp_path, f"http://127.0.0.1:{service_port}")
+    try:
+        service = start_service(tmp_path, port=service_port)
+        try:
+            home_url = f"{service.url}/v1/home/{DEMO_USER_IDS[0]}"
+
+            def all_generics_shown() -> bool:
+                widgets = httpx.get(home_url, timeout=5).json()["widgets"]
+                return {w["product"] for w in widgets} == set(PRODUCT_IDS)
+
+            process_eventually(all_generics_shown, timeout=15)
+        finally:
+            service.stop()
+    finally:
+        products.stop()
+
+
+def start_backend_process(tmp_path: Path, service_url: str) -> Process:
+    port = free_port()
+    return Process(
+        [sys.executable, "-m", "homewidgets.products.server", "--port", str(port),
+         "--service-url", service_url],
+        homewidgets_env(), tmp_path / "products.log", url=f"http://127.0.0.1:{port}",
+    ).start()  # fmt: skip

@@ -114,3 +114,14 @@ class HomeCache(Protocol):
     def clear(self) -> None: ...
 
     def __len__(self) -> int: ...
+
+
+class UserAuthenticator(Protocol):
+    """Verifies end users' credentials on the read path (optional: off when not configured)."""
+
+    def subject(self, authorization: str | None) -> str:
+        """The verified user id (`sub`) of an `Authorization: Bearer <JWT>` header.
+
+        Raises Unauthorized for a missing, malformed, tampered or expired token.
+        """
+        ...

@@ -102,6 +102,7 @@ class HttpProductBackend:
         breaker_factory: Callable[[str], CircuitBreaker] | None = None,
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
         self._registry = registry
@@ -112,6 +113,7 @@ class HttpProductBackend:
         self.breakers: dict[str, CircuitBreaker] = {}
         self._rng = rng or random.Random()
         self._sleep = sleep
+        self._clock = clock
         self.attempts = 0
 
     def breaker(self, product: str) -> CircuitBreaker:
@@ -124,21 +126,20 @@ class HttpProductBackend:
         url = self._url(product)
         body = _encode(_PullBody(user_ids))
         breaker = self.breaker(product)
-        deadline = time.monotonic() + self.budget_seconds
+        deadline = self._clock() + self.budget_seconds
         last = "no attempt made"
         for attempt in range(1, self.retry.attempts + 1):
             if attempt > 1:
                 pause = self.retry.backoff(attempt - 1, self._rng)
-                if time.monotonic() + pause >= deadline:
+                if self._clock() + pause >= deadline:
                     break
                 await self._sleep(pause)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
+            remaining = deadline - self._clock()
             if not breaker.allow():
                 raise ProductUnavailable(f"{product}: circuit breaker open ({last})")
             try:
-                answer = await self._attempt(url, body, min(self.timeout_seconds, remaining))
+                seconds = max(min(self.timeout_seconds, remaining), 0.001)
+                answer = await self._attempt(url, body, seconds)
             except _Retryable as exc:
                 breaker.record_failure()
                 last = str(exc)

@@ -122,6 +122,8 @@ async def serve(app: Any, host: str, port: int) -> None:
 def main(argv: list[str] | None = None, *, environ: Mapping[str, str] | None = None) -> int:
     args, settings, faults = parse_args(argv, os.environ if environ is None else environ)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    if args.log_level != "debug":
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per push is noise
     app = build_app(settings, simulator=Simulator(faults=faults))
     print(
         f"homewidgets products: http://{args.host}:{args.port}/<product> "

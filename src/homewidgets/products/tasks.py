@@ -26,7 +26,8 @@ from homewidgets.products.stats import EVENT_TYPES
 log = logging.getLogger("homewidgets.products")
 
 RETRY_FIRST_SECONDS = 0.5
-RETRY_MAX_SECONDS = 10.0
+# Small on purpose: while the service is away we only send one tiny PUT per product per try.
+RETRY_MAX_SECONDS = 3.0
 # With at least this many widgets for one product in one tick, push them in one batch call.
 BATCH_FROM = 4
 BATCH_MAX = 1000

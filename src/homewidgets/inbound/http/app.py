@@ -10,6 +10,8 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -59,10 +61,11 @@ def create_app(runtime: Runtime) -> ReadPath:
     control = Starlette(
         routes=routes,
         lifespan=lifespan,
+        middleware=[Middleware(GZipMiddleware, minimum_size=1024)],  # SSE is left alone
         exception_handlers={HomewidgetsError: handle_domain_error, Exception: handle_unexpected},
     )
     control.state.runtime = runtime
-    return ReadPath(runtime.reader, control)
+    return ReadPath(runtime.reader, control, runtime.authenticator)
 
 
 def app_from_environ() -> ReadPath:

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from homewidgets.domain.errors import InvalidInput, Problem
+from homewidgets.domain.errors import Forbidden, InvalidInput, Problem
 from homewidgets.domain.model import parse_user_id
 from homewidgets.domain.push import TokenChecker, problem_from_msgspec
 from homewidgets.inbound.http.bodies import read_body
@@ -63,8 +63,16 @@ class LiveApi:
             Route("/v1/products/{product}/events", self.product_events, methods=["GET"]),
         ]
 
+    def _check_user(self, request: Request, user_id: str) -> None:
+        """With end-user auth on, a user reads and reports only as themself."""
+        if self._rt.authenticator is not None:
+            subject = self._rt.authenticator.subject(request.headers.get("authorization"))
+            if subject != user_id:
+                raise Forbidden("a user may act only as themself")
+
     async def home_events(self, request: Request) -> Response:
         user_id = parse_user_id(request.path_params["user_id"])
+        self._check_user(request, user_id)
         watchers = self._rt.reader.watchers
         queue = watchers.watch(user_id)
         if queue is None:
@@ -111,6 +119,7 @@ class LiveApi:
                 event.user_id = parse_user_id(event.user_id)
             except Exception as exc:
                 raise InvalidInput([Problem(f"/events/{index}/user_id", str(exc))]) from None
+            self._check_user(request, event.user_id)
             by_product[event.product].append(self._encode(event))
         for product, events in by_product.items():
             await self._rt.events.append(product, events)

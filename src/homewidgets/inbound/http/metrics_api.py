@@ -182,8 +182,7 @@ class RuntimeCollector(Collector):
             "Circuit breaker per product backend: 1 for its current state, 0 for the others.",
             labels=["product", "state"],
         )
-        for product, state_of in sorted(self._rt.metrics.breakers.items()):
-            current = state_of()
+        for product, current in sorted(self._rt.metrics.breaker_states().items()):
             for state in BREAKER_STATES:
                 family.add_metric([product, state], 1.0 if state == current else 0.0)
         yield family

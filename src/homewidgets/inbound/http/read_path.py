@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import msgspec
 
-from homewidgets.domain.errors import InvalidUserId
+from homewidgets.domain.errors import InvalidUserId, Unauthorized
 from homewidgets.domain.home import HomeDocument, Representation
 from homewidgets.domain.model import parse_user_id
+from homewidgets.domain.ports import UserAuthenticator
 from homewidgets.domain.read_home import HomeReader
 from homewidgets.inbound.http.asgi_types import ASGIApp, Receive, Scope, Send
 
@@ -24,11 +25,17 @@ _JSON_HEADERS = [(b"content-type", b"application/json")]
 class ReadPath:
     """Front ASGI app: serves the two read routes itself, hands the rest to `control`."""
 
-    __slots__ = ("control", "reader")
+    __slots__ = ("authenticator", "control", "reader")
 
-    def __init__(self, reader: HomeReader, control: ASGIApp) -> None:
+    def __init__(
+        self,
+        reader: HomeReader,
+        control: ASGIApp,
+        authenticator: UserAuthenticator | None = None,
+    ) -> None:
         self.reader = reader
         self.control = control
+        self.authenticator = authenticator
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -54,6 +61,10 @@ class ReadPath:
         except InvalidUserId as exc:
             await _error(send, 422, _problem_body(str(exc)), [])
             return
+        if self.authenticator is not None and not await _allowed(
+            self.authenticator, scope, send, user_id
+        ):
+            return
         reader = self.reader
         home: HomeDocument | None = reader.cached(user_id)
         if home is None:
@@ -76,6 +87,28 @@ class ReadPath:
             body, headers = rep.body, rep.headers
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
+
+
+async def _allowed(
+    authenticator: UserAuthenticator, scope: Scope, send: Send, user_id: str
+) -> bool:
+    """With end-user auth on, only the user themself may read their home."""
+    authorization = next(
+        (v.decode("latin-1") for k, v in scope["headers"] if k == b"authorization"), None
+    )
+    try:
+        subject = authenticator.subject(authorization)
+    except Unauthorized as exc:
+        body = msgspec.json.encode({"error": "unauthorized", "message": str(exc)})
+        await _error(send, 401, body, [(b"www-authenticate", b"Bearer")])
+        return False
+    if subject != user_id:
+        body = msgspec.json.encode(
+            {"error": "forbidden", "message": "a user may read only their own home"}
+        )
+        await _error(send, 403, body, [])
+        return False
+    return True
 
 
 def _problem_body(message: str) -> bytes:

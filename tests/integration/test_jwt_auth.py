@@ -1,0 +1,83 @@
+"""End-user JWTs on the read path: a user reads only their own home, and bad tokens are refused."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+from homewidgets.config import Settings
+from inprocess import Service, in_process_service
+
+USER = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+OTHER = "9b2c1a36-5f6e-4c8e-9d3a-0a1b2c3d4e5f"
+KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+STRANGER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def token(sub: str = USER, *, key: Any = KEY, aud: str = "homewidgets", exp_in: float = 300,
+          kid: str = "k1") -> str:
+    claims = {"sub": sub, "aud": aud, "exp": int(time.time() + exp_in), "iat": int(time.time())}
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+
+
+@pytest.fixture
+async def secured(tmp_path: Path) -> AsyncIterator[Service]:
+    jwk = json.loads(RSAAlgorithm.to_jwk(KEY.public_key()))
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]}))
+    async with in_process_service(Settings(jwt_jwks=str(jwks))) as service:
+        yield service
+
+
+def bearer(value: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {value}"}
+
+
+async def test_a_user_reads_their_own_home_with_a_valid_token(secured: Service) -> None:
+    response = await secured.http.get(f"/v1/home/{USER}", headers=bearer(token()))
+    assert response.status_code == 200
+    assert response.json()["user_id"] == USER
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({"authorization": "Basic abc"}, 401),
+        (bearer(token(OTHER)), 403),
+        (bearer(token(exp_in=-3600)), 401),
+        (bearer(token(key=STRANGER_KEY)), 401),
+        (bearer(token(aud="someone-else")), 401),
+        (bearer(token()[:-4] + "AAAA"), 401),
+    ],
+    ids=["no token", "not bearer", "another user", "expired", "foreign key", "wrong audience",
+         "tampered"],
+)
+async def test_bad_or_foreign_tokens_are_refused(
+    secured: Service, headers: dict[str, str], status: int
+) -> None:
+    for path in (f"/v1/home/{USER}", f"/get_recommendations/{USER}"):
+        response = await secured.http.get(path, headers=headers)
+        assert response.status_code == status, (path, response.text)
+        assert USER not in response.text
+
+
+async def test_events_may_only_be_reported_as_oneself(secured: Service) -> None:
+    event = {"events": [{"type": "click", "product": "energy", "user_id": USER}]}
+    mine = await secured.http.post("/v1/events", json=event, headers=bearer(token()))
+    assert mine.status_code == 202
+    theirs = await secured.http.post("/v1/events", json=event, headers=bearer(token(OTHER)))
+    assert theirs.status_code == 403
+
+
+async def test_auth_is_off_by_default() -> None:
+    async with in_process_service() as service:
+        assert (await service.http.get(f"/v1/home/{USER}")).status_code == 200
