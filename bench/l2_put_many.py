@@ -20,11 +20,12 @@ import uuid
 from pathlib import Path
 
 from homewidgets.domain.model import WidgetWrite
+from homewidgets.outbound._redis_client import Timeouts
 from homewidgets.outbound.redis_feed import RedisChangeFeed
 from homewidgets.outbound.redis_store import RedisWidgetStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from redis_servers import start_server  # noqa: E402  (a test helper, by path)
+from redis_servers import start_server
 
 
 def card(i: int) -> bytes:
@@ -35,17 +36,25 @@ def card(i: int) -> bytes:
             "title": f"Offer {i}-{k}: green electricity, 24 months price guarantee",
             "subtitle": "Switch in 5 minutes, we cancel your old contract for you",
             "image": {"type": "image", "url": f"/img/energy/{k}.webp", "alt": "Wind farm"},
-            "children": [{"type": "price", "amount": 79.5 + k, "currency": "EUR", "period": "month"}],
-            "actions": [{"type": "button", "label": "Details", "action": {"type": "navigate", "url": f"/energy/offers/{i}/{k}"}}],
+            "children": [
+                {"type": "price", "amount": 79.5 + k, "currency": "EUR", "period": "month"}
+            ],
+            "actions": [
+                {
+                    "type": "button",
+                    "label": "Details",
+                    "action": {"type": "navigate", "url": f"/energy/offers/{i}/{k}"},
+                }
+            ],
         }
         for k in range(3)
-    ]  # fmt: skip
-    return json.dumps({"type": "carousel", "title": "Your energy offers", "items": items},
-                      separators=(",", ":")).encode()  # fmt: skip
+    ]
+    carousel = {"type": "carousel", "title": "Your energy offers", "items": items}
+    return json.dumps(carousel, separators=(",", ":")).encode()
 
 
-async def run(url: str, total: int, batch: int, with_feed: bool) -> float:
-    store = RedisWidgetStore.from_url(url)
+async def run(url: str, total: int, batch: int, with_feed: bool, socket_timeout: float) -> float:
+    store = RedisWidgetStore.from_url(url, timeouts=Timeouts(socket=socket_timeout))
     feed = RedisChangeFeed(store.client)
     heard = 0
 
@@ -69,7 +78,7 @@ async def run(url: str, total: int, batch: int, with_feed: bool) -> float:
     elapsed = time.perf_counter() - started
     if with_feed:
         await asyncio.sleep(0.5)
-        print(f"feed heard {heard - 10} of {total} notices")
+        print(f"feed heard {heard} notices for {total + 10} stored writes")
         await feed.stop()
     await store.aclose()
     return (total // batch) * batch / elapsed
@@ -81,18 +90,26 @@ def main() -> None:
     parser.add_argument("--total", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--with-feed", action="store_true")
+    parser.add_argument(
+        "--socket-timeout", type=float, default=2.0, help="seconds (the service default: 0.25)"
+    )
     args = parser.parse_args()
     size = len(card(0))
     with tempfile.TemporaryDirectory() as tmp:
         server = None if args.url else start_server(Path(tmp))
         url = args.url or server.url  # type: ignore[union-attr]
         try:
-            rate = asyncio.run(run(url, args.total, args.batch, args.with_feed))
+            rate = asyncio.run(
+                run(url, args.total, args.batch, args.with_feed, args.socket_timeout)
+            )
         finally:
             if server is not None:
                 server.stop()
-    print(f"put_many: {rate:,.0f} widgets/s ({args.total:,} widgets of {size} B, "
-          f"batches of {args.batch}, one connection{', feed subscribed' if args.with_feed else ''})")  # fmt: skip
+    feed = ", feed subscribed" if args.with_feed else ""
+    print(
+        f"put_many: {rate:,.0f} widgets/s ({args.total:,} widgets of {size} B, "
+        f"batches of {args.batch}, one connection{feed})"
+    )
 
 
 if __name__ == "__main__":

@@ -27,19 +27,17 @@ from homewidgets.outbound.redis_streams import (
     RedisRefreshQueue,
 )
 
-BACKENDS = ["memory", "redis", pytest.param("cluster", marks=pytest.mark.cluster)]
-STREAM_BACKENDS = BACKENDS
+BACKENDS = [
+    "memory",
+    pytest.param("redis", marks=pytest.mark.redis),
+    pytest.param("cluster", marks=[pytest.mark.redis, pytest.mark.cluster]),
+]
 
 
 def url_for(request: pytest.FixtureRequest) -> str:
     fixture = "cluster_url" if request.param == "cluster" else "redis_url"
     url: str = request.getfixturevalue(fixture)
     return url
-
-
-@pytest.fixture
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -71,7 +69,7 @@ async def feed_harness(request: pytest.FixtureRequest) -> AsyncIterator[FeedHarn
     await store.aclose()
 
 
-@pytest.fixture(params=STREAM_BACKENDS)
+@pytest.fixture(params=BACKENDS)
 async def queue_harness(request: pytest.FixtureRequest) -> AsyncIterator[QueueHarness]:
     if request.param == "memory":
         memory = MemoryRefreshQueue(dedup_seconds=60)
@@ -101,7 +99,7 @@ async def queue_harness(request: pytest.FixtureRequest) -> AsyncIterator[QueueHa
         await adapter.aclose()
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=BACKENDS)
 async def event_log_factory(
     request: pytest.FixtureRequest,
 ) -> AsyncIterator[Callable[..., EventLog]]:

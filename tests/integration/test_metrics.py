@@ -1,4 +1,4 @@
-"""`GET /metrics` after real traffic: the named series are there, with the values the traffic implies.
+"""`GET /metrics` after real traffic: the named series are there, with the values it implies.
 
 The app runs in-process (httpx over ASGI); the scrape is parsed with prometheus_client's
 own text parser, so what is asserted is what Prometheus would read.

@@ -26,13 +26,13 @@ from starlette.routing import Route
 from homewidgets.domain.errors import InvalidWidget
 from homewidgets.domain.sdui import ContentValidator
 from homewidgets.products import PRODUCT_IDS, personalised_widget
-from homewidgets.products.app import Settings, build_app
+from homewidgets.products.app import BackendSettings, build_app
 from homewidgets.products.simulator import DEMO_USER_IDS, Simulator
 from homewidgets.registry import demo_token
 from processes import Process, free_port, homewidgets_env, start_service
 from processes import eventually as process_eventually
 
-QUIET = Settings(push_generics=False, consume_events=False)
+QUIET = BackendSettings(push_generics=False, consume_events=False)
 
 
 def some_users(count: int) -> list[str]:
@@ -202,7 +202,7 @@ async def test_latency_set_at_runtime_delays_only_that_product(
     backend: tuple[httpx.AsyncClient, Simulator],
 ) -> None:
     client, _ = backend
-    await client.post("/admin/faults", json={"products": {"hotels": {"latency_ms": 150}}})
+    await client.post("/admin/faults", json={"products": {"hotels": {"latency_ms": 400}}})
     users = {"user_ids": some_users(1)}
     started = time.monotonic()
     await client.post("/hotels/home-widgets:batch", json=users)
@@ -210,8 +210,8 @@ async def test_latency_set_at_runtime_delays_only_that_product(
     started = time.monotonic()
     await client.post("/flights/home-widgets:batch", json=users)
     fast = time.monotonic() - started
-    assert slow >= 0.145
-    assert fast < 0.1
+    assert slow >= 0.395
+    assert fast < 0.2  # generous: the machine is shared
 
 
 async def test_a_hanging_product_is_abandoned_by_a_caller_with_a_timeout(
@@ -368,7 +368,7 @@ def home() -> FakeHomeService:
 
 @contextlib.asynccontextmanager
 async def run_backend(
-    home: FakeHomeService, settings: Settings, sim: Simulator | None = None
+    home: FakeHomeService, settings: BackendSettings, sim: Simulator | None = None
 ) -> AsyncIterator[Simulator]:
     """The backend app with its lifespan running (background tasks), talking to `home`."""
     sim = sim or Simulator()
@@ -383,7 +383,7 @@ async def test_every_generic_widget_is_pushed_on_start_even_if_the_service_start
     home: FakeHomeService,
 ) -> None:
     home.unavailable_for = 5
-    settings = Settings(consume_events=False)
+    settings = BackendSettings(consume_events=False)
     async with run_backend(home, settings) as sim:
         await eventually(lambda: len(home.generics) == len(PRODUCT_IDS))
         assert sum(s.generic_pushes for s in sim.stats.by_product.values()) == len(PRODUCT_IDS)
@@ -392,7 +392,7 @@ async def test_every_generic_widget_is_pushed_on_start_even_if_the_service_start
 
 
 async def test_generic_widgets_are_pushed_again_with_newer_versions(home: FakeHomeService) -> None:
-    settings = Settings(consume_events=False, generic_interval_seconds=0.05)
+    settings = BackendSettings(consume_events=False, generic_interval_seconds=0.05)
     async with run_backend(home, settings):
         await eventually(lambda: all(len(home.generics.get(p, [])) >= 2 for p in PRODUCT_IDS))
     versions = [g["version"] for g in home.generics["energy"]]
@@ -402,7 +402,7 @@ async def test_generic_widgets_are_pushed_again_with_newer_versions(home: FakeHo
 async def test_push_mode_pushes_valid_widgets_one_by_one_at_a_low_rate(
     home: FakeHomeService,
 ) -> None:
-    settings = Settings(push_generics=False, consume_events=False, push_rate=20)
+    settings = BackendSettings(push_generics=False, consume_events=False, push_rate=20)
     async with run_backend(home, settings) as sim:
         await eventually(lambda: len(home.widgets) >= 8)
         assert sum(s.pushed for s in sim.stats.by_product.values()) >= 8
@@ -412,7 +412,7 @@ async def test_push_mode_pushes_valid_widgets_one_by_one_at_a_low_rate(
 
 
 async def test_push_mode_uses_batch_calls_at_a_high_rate(home: FakeHomeService) -> None:
-    settings = Settings(push_generics=False, consume_events=False, push_rate=800)
+    settings = BackendSettings(push_generics=False, consume_events=False, push_rate=800)
     async with run_backend(home, settings):
         await eventually(lambda: len(home.widgets) >= 300)
     assert home.batch_calls
@@ -425,7 +425,7 @@ async def test_a_dismissal_is_answered_with_a_different_offer_and_a_higher_versi
     home: FakeHomeService,
 ) -> None:
     user = some_users(1)[0]
-    settings = Settings(push_generics=False, events_wait_ms=2000)
+    settings = BackendSettings(push_generics=False, events_wait_ms=2000)
     async with run_backend(home, settings) as sim:
         shown = sim.widget_item("car_insurance", user)
         await eventually(lambda: home.polls.get("car_insurance", 0) >= 1)
@@ -451,7 +451,7 @@ async def test_events_of_every_type_are_counted_and_clicks_push_nothing(
     home: FakeHomeService,
 ) -> None:
     user = some_users(1)[0]
-    settings = Settings(push_generics=False, events_wait_ms=2000)
+    settings = BackendSettings(push_generics=False, events_wait_ms=2000)
     async with run_backend(home, settings) as sim:
         await eventually(lambda: home.polls.get("hotels", 0) >= 1)
         for kind in ("impression", "impression", "click", "bogus"):
@@ -466,7 +466,7 @@ async def test_a_service_without_event_streams_is_polled_slowly_and_nothing_brea
     home: FakeHomeService,
 ) -> None:
     home.has_events = False
-    settings = Settings(push_generics=False)
+    settings = BackendSettings(push_generics=False)
     async with run_backend(home, settings):
         await eventually(lambda: len(home.event_requests) == len(PRODUCT_IDS))
         await asyncio.sleep(0.3)
@@ -477,7 +477,7 @@ async def test_a_service_without_event_streams_is_polled_slowly_and_nothing_brea
 async def test_the_pull_answer_follows_a_dismissal(home: FakeHomeService) -> None:
     user = some_users(1)[0]
     sim = Simulator()
-    async with run_backend(home, Settings(push_generics=False, events_wait_ms=2000), sim):
+    async with run_backend(home, BackendSettings(push_generics=False, events_wait_ms=2000), sim):
         await eventually(lambda: home.polls.get("travel", 0) >= 1)
         await home.add_event("travel", {"type": "dismiss", "product": "travel", "user_id": user})
         await eventually(lambda: len(home.widgets) == 1)

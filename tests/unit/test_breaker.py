@@ -39,9 +39,10 @@ def test_it_opens_after_k_consecutive_failures_and_then_sheds_calls(clock: FakeC
     b = breaker(clock, threshold=3)
     b.record_failure()
     b.record_failure()
-    assert b.state is BreakerState.CLOSED  # two is not three
+    states = [b.state]  # two is not three
     b.record_failure()
-    assert b.state is BreakerState.OPEN
+    states.append(b.state)
+    assert states == [BreakerState.CLOSED, BreakerState.OPEN]
     assert b.times_opened == 1
     assert not b.allow()
     assert not b.allow()

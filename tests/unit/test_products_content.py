@@ -22,6 +22,7 @@ from homewidgets.products import (
     personalised_offer,
     personalised_widget,
 )
+from homewidgets.products._common import home_city
 from homewidgets.products.content import UnknownSimulatedProduct
 from homewidgets.registry import DEMO_PRODUCTS
 
@@ -179,3 +180,23 @@ def test_an_unknown_product_has_no_content() -> None:
         generic_widget("pet_insurance")
     with pytest.raises(UnknownSimulatedProduct):
         personalised_widget("pet_insurance", users(1)[0])
+
+
+def test_a_carousel_of_flights_never_shows_the_same_route_twice() -> None:
+    for user in users(50):
+        widget = personalised_widget("flights", user, now=NOW)
+        titles = [c["title"] for c in walk(widget) if c["type"] == "card"]
+        assert len(titles) == 3
+        assert len(set(titles)) == 3
+
+
+def test_a_users_home_city_is_the_same_in_every_product() -> None:
+    # The user lives in one place: energy quotes their postcode, flights leave from
+    # the airport near it, holidays from the same airport.
+    user = users(1, seed=11)[0]
+    energy = json.dumps(personalised_widget("energy", user, now=NOW), ensure_ascii=False)
+    flights = personalised_widget("flights", user, now=NOW)
+    airport = next(c["title"][:3] for c in walk(flights) if c["type"] == "card")
+    city = home_city(user)
+    assert f"{city.postcode} {city.name}" in energy
+    assert airport == city.airport

@@ -117,7 +117,7 @@ async def test_server_errors_and_timeouts_are_retried_with_growing_jittered_back
 
 async def test_a_call_gives_up_after_its_attempts_with_product_unavailable() -> None:
     server = FakeProducts(500, 502, 504, 200)
-    with pytest.raises(ProductUnavailable, match="after retries.*HTTP 504"):
+    with pytest.raises(ProductUnavailable, match=r"after retries.*HTTP 504"):
         await backend(server).pull("energy", USERS)
     assert len(server.requests) == 3  # the fourth answer (200) was never asked for
 

@@ -27,7 +27,10 @@ from homewidgets.outbound.memory_streams import MemoryRefreshConsumer, MemoryRef
 PRODUCTS = ("energy", "dsl", "flights")
 REGISTRY = Registry.of(
     [
-        *(Product(p, p.title(), 10 * i, pull_url=f"http://p.test/{p}") for i, p in enumerate(PRODUCTS)),
+        *(
+            Product(p, p.title(), 10 * i, pull_url=f"http://p.test/{p}")
+            for i, p in enumerate(PRODUCTS)
+        ),
         Product("push_only", "Push only", 99),  # no pull_url: never pulled
     ]
 )
@@ -50,12 +53,14 @@ class FakeProductBackend:
         self.gates: dict[str, asyncio.Event] = {}
         self.answers: dict[str, bytes] = {}
         self.version = 1
+        self.called = asyncio.Event()
 
     def calls_to(self, product: str) -> list[tuple[str, ...]]:
         return [users for p, users in self.calls if p == product]
 
     async def pull(self, product: str, user_ids: Sequence[str]) -> bytes:
         self.calls.append((product, tuple(user_ids)))
+        self.called.set()
         if product in self.gates:
             await self.gates[product].wait()
         if product in self.failing:
@@ -365,8 +370,7 @@ async def test_run_finishes_the_batch_in_flight_when_stopped(
     await ask(queue, [user], ["energy"])
     stop = asyncio.Event()
     running = asyncio.create_task(worker.run(stop))
-    while not backend.calls:
-        await asyncio.sleep(0.001)
+    await asyncio.wait_for(backend.called.wait(), 2)
     stop.set()  # SIGTERM arrives mid-batch
     await asyncio.sleep(0.01)
     assert not running.done()  # still waiting for energy
@@ -389,8 +393,7 @@ async def test_run_keeps_several_batches_in_flight(
     await ask(queue, [first], ["energy"])
     stop = asyncio.Event()
     running = asyncio.create_task(worker.run(stop))
-    while not backend.calls:
-        await asyncio.sleep(0.001)
+    await asyncio.wait_for(backend.called.wait(), 2)
     await ask(queue, [second], ["dsl"])
     for _ in range(200):
         if "dsl" in await stored(store, second):

@@ -48,6 +48,7 @@ DEFAULT_USERS_PER_CALL = 250  # a default batch fits one call; products accept 1
 DEFAULT_BLOCK_MS = 1000  # how long an idle receive waits: also the shutdown delay
 DEFAULT_LINGER_MS = 5
 DEFAULT_IN_FLIGHT = 4
+_IDLE_SECONDS = 0.01
 # Seconds between tries to receive while the queue is unreachable.
 _BACKOFF = (0.1, 0.2, 0.5, 1.0, 2.0)
 
@@ -143,6 +144,8 @@ class RefreshWorker:
                 failures = 0
                 if not received:
                     slots.release()
+                    if self.block_ms <= 0:  # a non-blocking consumer: do not spin
+                        await asyncio.sleep(_IDLE_SECONDS)
                     continue
                 task = asyncio.create_task(self._handle_released(received, slots))
                 running.add(task)
@@ -175,7 +178,10 @@ class RefreshWorker:
             # goes out as one pull call per product rather than several.
             await asyncio.sleep(self.linger_ms / 1000)
             with contextlib.suppress(StoreUnavailable):  # the first part is still ours
-                received += await self._consumer.receive(self.batch_size - len(received), 0)
+                more = await self._consumer.receive(self.batch_size - len(received), 0)
+                seen = {message_id for message_id, _ in received}
+                # A very short claim-idle time could hand us our own entries again.
+                received += [entry for entry in more if entry[0] not in seen]
         return received
 
     async def handle(self, received: Received) -> None:

@@ -49,7 +49,9 @@ class Timeouts:
     """Seconds before giving up: short, because the read path degrades instead of waiting.
 
     `retries` extra attempts (with a few ms of backoff) cover a dropped idle connection;
-    more would only make a down L2 slower to notice.
+    more would only make a down L2 slower to notice. Only connection errors are retried:
+    after a timeout the server may still run the command, and running a write twice
+    would assign a second version and announce it twice.
     """
 
     socket: float = 0.25
@@ -57,7 +59,11 @@ class Timeouts:
     retries: int = 1
 
     def retry(self) -> Retry:
-        return Retry(ExponentialBackoff(cap=0.05, base=0.005), self.retries)
+        return Retry(
+            ExponentialBackoff(cap=0.05, base=0.005),
+            self.retries,
+            supported_errors=(ConnectionError,),
+        )
 
 
 def is_cluster_url(url: str) -> bool:

@@ -19,12 +19,12 @@ import logging
 import time
 from typing import Any
 
+from redis import exceptions as redis_errors
 from redis.asyncio import ConnectionPool, Redis
 from redis.asyncio.client import PubSub
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError, TimeoutError
 
 from homewidgets.domain.model import Change
 from homewidgets.domain.ports import ChangeListener
@@ -66,6 +66,7 @@ class RedisChangeFeed:
         self.max_backoff = max_backoff
         self.start_timeout = start_timeout
         self.connects = 0  # how many times a subscription was set up (for tests, health)
+        self.node: str | None = None  # "host:port" subscribed to, while connected
         self._listeners: list[ChangeListener] = []
         self._task: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
@@ -121,14 +122,16 @@ class RedisChangeFeed:
             await pubsub.subscribe(self.channel)
             # The confirmation proves the subscription is live before we tell anyone.
             if await pubsub.get_message(timeout=self.start_timeout) is None:
-                raise ConnectionError("no confirmation of the subscription")
+                raise redis_errors.ConnectionError("no confirmation of the subscription")
             self.connects += 1
+            self.node = _address(node)
             if self._started or self.connects > 1:
                 self._dispatch(RESET)  # notices may have been missed while we were away
             self._subscribed.set()
             await self._pump(pubsub)
         finally:
             self._subscribed.clear()
+            self.node = None
             with contextlib.suppress(Exception):
                 await pubsub.aclose()  # type: ignore[no-untyped-call]
             with contextlib.suppress(Exception):
@@ -146,7 +149,9 @@ class RedisChangeFeed:
                     self._on_notice(message["data"])
                 continue
             if now - heard > 2.5 * interval:
-                raise TimeoutError(f"no answer from the change feed's node in {now - heard:.1f}s")
+                raise redis_errors.TimeoutError(
+                    f"no answer from the change feed's node in {now - heard:.1f}s"
+                )
             if now - heard > interval and now - pinged > interval:
                 pinged = now
                 await pubsub.ping()
@@ -187,3 +192,8 @@ class RedisChangeFeed:
         settings["retry"] = Retry(NoBackoff(), 0)
         pool = ConnectionPool(connection_class=connection_class, max_connections=2, **settings)
         return Redis(connection_pool=pool)
+
+
+def _address(client: Redis) -> str:
+    kwargs = client.connection_pool.connection_kwargs
+    return f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')}"

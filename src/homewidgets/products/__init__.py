@@ -15,10 +15,12 @@ from homewidgets.products.content import (
     personalised_offer,
     personalised_widget,
 )
+from homewidgets.products.simulator import DEMO_USER_IDS
 
 IMAGES_DIR: Path = Path(__file__).resolve().parent / "images"
 
 __all__ = [
+    "DEMO_USER_IDS",
     "IMAGES_DIR",
     "PRODUCT_IDS",
     "generic_offer",

@@ -69,7 +69,6 @@ def mobile_generic(ctx: Ctx) -> Offer:
         ui.section(
             ctx.cid("generic"),
             [
-                ui.image(ctx.cid("hero"), "phone.svg", "A smartphone", 3.0),
                 ui.carousel(ctx.cid("top"), cards, "SIM-only plans"),
                 ui.row(
                     ctx.cid("actions"),

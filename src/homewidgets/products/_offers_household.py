@@ -188,12 +188,6 @@ def energy_personal(ctx: Ctx) -> Offer:
             ctx.cid("save"), f"You save about €{round((current - monthly) * 12)} a year", "body"
         ),
     ]
-    card["image"] = ui.image(
-        ctx.cid("tariff", 0, "img"),
-        ctx.rng.choice(("energy-plug.svg", "energy-solar.svg")),
-        "Electricity",
-        3.0,
-    )
     card["actions"] = [*card["actions"], ui.dismiss_button(ctx.cid("dismiss"))]
     return Offer(
         ui.section(
@@ -203,6 +197,12 @@ def energy_personal(ctx: Ctx) -> Offer:
                     ctx.cid("where"),
                     f"For {kwh:,} kWh a year in {ctx.city.postcode} {ctx.city.name}",
                     "subtitle",
+                ),
+                ui.image(
+                    ctx.cid("hero"),
+                    ctx.rng.choice(("energy-plug.svg", "energy-solar.svg")),
+                    "Electricity",
+                    3.0,
                 ),
                 card,
             ],

@@ -42,8 +42,10 @@ HOLIDAYS = (
 BOARDS = ("breakfast", "half board", "all inclusive")
 
 
-def _flight_card(ctx: Ctx, index: int, origin: City) -> Component:
-    code, city, low, high = ctx.rng.choice(DESTINATIONS)
+def _flight_card(
+    ctx: Ctx, index: int, origin: City, destination: tuple[str, str, int, int]
+) -> Component:
+    code, city, low, high = destination
     fare = ctx.money(low, high, step=1)
     number = ctx.offer_no()
     stops = ctx.rng.choice(("direct", "direct", "1 stop"))
@@ -77,6 +79,7 @@ def _flight_card(ctx: Ctx, index: int, origin: City) -> Component:
 
 def flights_generic(ctx: Ctx) -> Offer:
     origins = ctx.rng.sample(CITIES, 3)
+    routes = ctx.rng.sample(DESTINATIONS, 3)
     ends = ctx.deal_end(4, 48)
     return Offer(
         ui.section(
@@ -84,7 +87,10 @@ def flights_generic(ctx: Ctx) -> Offer:
             [
                 ui.carousel(
                     ctx.cid("top"),
-                    [_flight_card(ctx, i, o) for i, o in enumerate(origins)],
+                    [
+                        _flight_card(ctx, i, o, d)
+                        for i, (o, d) in enumerate(zip(origins, routes, strict=True))
+                    ],
                     "Cheap flights from Germany",
                 ),
                 ui.countdown(ctx.cid("ends"), ends, "Weekend deals end in"),
@@ -107,7 +113,8 @@ def flights_generic(ctx: Ctx) -> Offer:
 def flights_personal(ctx: Ctx) -> Offer:
     assert ctx.city is not None
     ends = ctx.deal_end(3, 36)
-    cards = [_flight_card(ctx, i, ctx.city) for i in range(3)]
+    routes = ctx.rng.sample(DESTINATIONS, 3)
+    cards = [_flight_card(ctx, i, ctx.city, d) for i, d in enumerate(routes)]
     cards[0]["actions"] = [*cards[0]["actions"], ui.dismiss_button(ctx.cid("dismiss"))]
     return Offer(
         ui.section(
@@ -194,7 +201,7 @@ def hotels_personal(ctx: Ctx) -> Offer:
             [
                 ui.text(
                     ctx.cid("why"),
-                    f"Because you searched for hotels near {ctx.city.name}",
+                    f"Popular with travellers from {ctx.city.name}",
                     "caption",
                 ),
                 ui.carousel(ctx.cid("picks"), cards),

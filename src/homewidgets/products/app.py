@@ -33,7 +33,7 @@ MAX_USERS_PER_CALL = 1000
 
 
 @dataclass(frozen=True, slots=True)
-class Settings:
+class BackendSettings:
     """What the backends do besides answering pulls; read once, at start."""
 
     service_url: str = DEFAULT_SERVICE_URL
@@ -74,13 +74,13 @@ def _user_ids(raw: bytes) -> list[str] | JSONResponse:
 
 
 def build_app(
-    settings: Settings | None = None,
+    settings: BackendSettings | None = None,
     *,
     simulator: Simulator | None = None,
     http: httpx.AsyncClient | None = None,
 ) -> Starlette:
     """The backends' ASGI app. `http` (base URL = the home service) stays the caller's to close."""
-    settings = settings or Settings()
+    settings = settings or BackendSettings()
     sim = simulator or Simulator()
 
     async def pull(request: Request) -> JSONResponse:

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from homewidgets.products.app import DEFAULT_SERVICE_URL, Settings, build_app
+from homewidgets.products.app import DEFAULT_SERVICE_URL, BackendSettings, build_app
 from homewidgets.products.content import PRODUCT_IDS
 from homewidgets.products.faults import FaultConfig, FaultConfigError, parse_override
 from homewidgets.products.simulator import Simulator
@@ -73,7 +73,7 @@ def _parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
 
 def parse_args(
     argv: Sequence[str] | None, environ: Mapping[str, str]
-) -> tuple[argparse.Namespace, Settings, FaultConfig]:
+) -> tuple[argparse.Namespace, BackendSettings, FaultConfig]:
     """The CLI turned into settings; argparse exits with status 2 on a bad flag."""
     parser = _parser(environ)
     args = parser.parse_args(argv)
@@ -97,7 +97,7 @@ def parse_args(
             raise FaultConfigError(f"--push-rate must be at least 0, got {args.push_rate}")
     except FaultConfigError as exc:
         parser.error(str(exc))
-    settings = Settings(
+    settings = BackendSettings(
         service_url=args.service_url.rstrip("/"),
         push_generics=not args.no_push_generics,
         generic_interval_seconds=args.generic_interval,

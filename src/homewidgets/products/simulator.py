@@ -17,13 +17,12 @@ from homewidgets.products.content import PRODUCT_IDS, personalised_offer
 from homewidgets.products.faults import FaultConfig
 from homewidgets.products.stats import Stats
 
-# Fixed demo users: push mode favours them so an open demo page visibly changes.
+# The web page's demo identities (inbound/web/app.js DEMO_USERS: Anna, Jonas, Mia): push
+# mode favours them so an open demo page visibly changes.
 DEMO_USER_IDS: tuple[str, ...] = (
-    "00000000-0000-4000-8000-000000000001",
-    "00000000-0000-4000-8000-000000000002",
-    "00000000-0000-4000-8000-000000000003",
-    "00000000-0000-4000-8000-000000000004",
-    "00000000-0000-4000-8000-000000000005",
+    "6f1c2a4e-1b7d-4c8e-9a51-3d2b7e0c9f11",
+    "2d9e8f70-5a43-4b1e-8c6d-7f0a1b2c3d44",
+    "a3b4c5d6-e7f8-4a9b-8c0d-1e2f3a4b5c66",
 )
 
 

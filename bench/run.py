@@ -1,0 +1,288 @@
+"""The whole benchmark in one command: nginx as the ceiling, the service on Redis and embedded.
+
+    .venv/bin/python bench/run.py                      # everything, ~15-25 minutes
+    .venv/bin/python bench/run.py --users 20000 --seconds 5 --scenarios embedded  # quick
+
+For each scenario (a `homewidgets serve` configuration) it seeds 100,000 users x 8
+products through the batch push API (that is the batch-push measurement), requests every
+user once on every worker (so known users are L1 hits), then runs wrk: nginx, known
+users and unknown users at 256 and 1,000 connections, each after a discarded warm-up,
+nginx measured right beside the service so every ratio is "same machine, same minute".
+Then push-to-visible across two instances, and (unless --no-profile) a py-spy profile
+of one worker under the known-user load. Raw outputs go to bench/results/<stamp>/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+import httpx  # noqa: E402
+
+from content import user_ids  # noqa: E402
+from procs import ROOT, VENV_BIN, Proc, free_port, start_redis, start_service  # noqa: E402
+from profiling import profile_worker  # noqa: E402
+from push_to_visible import measure as push_to_visible  # noqa: E402
+from report import write_report  # noqa: E402
+from seed import seed  # noqa: E402
+from warm import warm  # noqa: E402
+from wrkrun import WrkResult, run_wrk  # noqa: E402
+
+BENCH = Path(__file__).resolve().parent
+
+# name -> (uses Redis, workers, extra environment, granian CLI args or None for `serve`)
+SCENARIOS: dict[str, tuple[bool, int, dict[str, str], list[str] | None]] = {
+    "redis-w1": (True, 1, {}, None),
+    "redis-w2": (True, 2, {}, None),
+    "embedded": (False, 1, {}, None),
+}
+GRANIAN_BASE = [str(VENV_BIN / "granian"), "--factory", "--interface", "asgi",
+                "--host", "127.0.0.1", "--port", "{port}", "--loop", "uvloop",
+                "--backlog", "4096", "--no-access-log", "--log-level", "warning"]
+APP = "homewidgets.inbound.http.app:app_from_environ"
+
+
+def start_nginx(work: Path, body: bytes, workers: int) -> tuple[Proc, int]:
+    prefix = work / "nginx"
+    (prefix / "www").mkdir(parents=True, exist_ok=True)
+    for path in (work, prefix, prefix / "www"):
+        path.chmod(0o755)  # nginx workers run as nobody
+    (prefix / "www" / "home.json").write_bytes(body)
+    (prefix / "www" / "home.json").chmod(0o644)
+    port = free_port()
+    conf = (BENCH / "nginx.conf.template").read_text()
+    conf = conf.replace("{prefix}", str(prefix)).replace("{port}", str(port))
+    conf = conf.replace("{workers}", str(workers))
+    (prefix / "nginx.conf").write_text(conf)
+    proc = Proc("nginx", ["/usr/sbin/nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
+                work / "nginx.log").start(port)
+    return proc, port
+
+
+def machine() -> dict[str, Any]:
+    model = next((line.split(":", 1)[1].strip() for line in
+                  Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+                 "?")
+
+    def version(args: list[str]) -> str:
+        done = subprocess.run(args, capture_output=True, text=True, check=False, timeout=10)
+        return (done.stdout + done.stderr).strip().splitlines()[0]
+
+    import granian
+
+    return {
+        "cpu": model, "cores": os.cpu_count(), "kernel": platform.release(),
+        "python": platform.python_version(), "granian": granian.__version__,
+        "nginx": version(["/usr/sbin/nginx", "-v"]), "wrk": version(["/usr/bin/wrk", "-v"]),
+        "redis": version(["/usr/bin/redis-server", "--version"]),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
+    }
+
+
+def load() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes (all their threads) so far."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu() -> float:
+    usage = os.times()
+    return usage.children_user + usage.children_system
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+        self.out = Path(args.out) if args.out else BENCH / "results" / stamp
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.work = Path(tempfile.mkdtemp(prefix="hw-bench-"))
+        self.users = user_ids(args.users)
+        self.users_file = self.work / "users.txt"
+        self.users_file.write_text("\n".join(self.users) + "\n")
+        self.procs: list[Proc] = []
+        self.nginx_port = 0
+        self.nginx_pids: list[int] = []
+        self.results: dict[str, Any] = {
+            "date_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "machine": machine(), "args": vars(args), "scenarios": {}, "log": [],
+        }
+
+    def note(self, message: str) -> None:
+        line = f"[{time.strftime('%H:%M:%S')} load {load():.1f}] {message}"
+        print(line, flush=True)
+        self.results["log"].append(line)
+
+    def save(self) -> None:
+        (self.out / "results.json").write_text(json.dumps(self.results, indent=2))
+
+    def wrk(self, label: str, port: int, script: str, connections: int,
+            pids: list[int]) -> tuple[WrkResult, dict[str, float]]:
+        """A warm-up run, then the measured one; also CPU µs per request of `pids` and wrk."""
+        a = self.args
+        users = self.users_file if script == "known.lua" else None
+        if a.warmup:
+            run_wrk(label + " warm-up", port, script, connections=connections,
+                    seconds=a.warmup, users_file=users)
+        before, wrk_before, load_before = cpu_seconds(pids), children_cpu(), load()
+        result = run_wrk(label, port, script, connections=connections, seconds=a.seconds,
+                         users_file=users, raw_dir=self.out, threads=a.threads)
+        server_cpu, wrk_cpu = cpu_seconds(pids) - before, children_cpu() - wrk_before
+        cost = {
+            "server_cpu_us_per_request": round(1e6 * server_cpu / max(result.requests, 1), 1),
+            "wrk_cpu_us_per_request": round(1e6 * wrk_cpu / max(result.requests, 1), 1),
+            "server_cores_busy": round(server_cpu / result.seconds, 2),
+            "load_before": load_before,
+        }
+        self.note(f"{label}: {result.rps} req/s p50 {result.p50_ms} ms p99 {result.p99_ms} ms "
+                  f"errors {result.errors}; server {cost['server_cpu_us_per_request']} "
+                  f"CPU-us/request")
+        return result, cost
+
+    def run(self) -> None:
+        redis, redis_url = start_redis(self.work)
+        self.procs.append(redis)
+        try:
+            for name in self.args.scenarios.split(","):
+                self.scenario(name, redis_url)
+                self.save()
+            if not self.args.no_push_to_visible:
+                self.push_to_visible(redis_url)
+                self.save()
+        finally:
+            for proc in reversed(self.procs):
+                proc.stop()
+            self.save()
+            write_report(self.results, self.out)
+        print((self.out / "results.md").read_text())
+
+    def scenario(self, name: str, redis_url: str) -> None:
+        uses_redis, workers, env, granian_args = SCENARIOS.get(name) or custom(name)
+        url = redis_url if uses_redis else None
+        extra = {"HOMEWIDGETS_NAMESPACE": "hwb:", **env}
+        command = None
+        if granian_args is not None:
+            command = [*GRANIAN_BASE, "--workers", str(workers), *granian_args, APP]
+        block: dict[str, Any] = {"workers": workers, "redis": uses_redis,
+                                 "command": " ".join(command) if command else
+                                 f"homewidgets serve --workers {workers}", "env": extra}
+        self.results["scenarios"][name] = block
+        seeded = uses_redis and self.results.get("redis_seeded")
+        proc, port = start_service(self.work, name, redis_url=url, workers=workers,
+                                   extra_env=extra, command=command)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            pids = proc.children() or [proc.pid]
+            if seeded:
+                self.note(f"{name}: re-push of {self.args.repush} users (version 2)")
+                block["push"] = asdict(asyncio.run(
+                    seed(base, self.users[: self.args.repush], version=2)))
+            else:
+                self.note(f"{name}: seeding {len(self.users)} users x 8 products")
+                block["push"] = asdict(asyncio.run(seed(base, self.users)))
+                self.results["redis_seeded"] = self.results.get("redis_seeded") or uses_redis
+            self.note(f"{name}: push {block['push']['widgets_per_second']} widgets/s")
+            block["warm"] = asyncio.run(warm(port, self.users, pids))
+            self.note(f"{name}: warm-up {block['warm']}")
+            body = httpx.get(f"{base}/get_recommendations/{self.users[0]}").content
+            generic = httpx.get(f"{base}/get_recommendations/{user_ids(1)[0][:-4]}0000").content
+            block["response_bytes"] = {"known": len(body), "unknown": len(generic)}
+            if not self.nginx_port:
+                nginx, self.nginx_port = start_nginx(self.work, body, os.cpu_count() or 1)
+                self.procs.append(nginx)
+                self.nginx_pids = nginx.children()
+                self.results["nginx_body_bytes"] = len(body)
+            runs: dict[str, Any] = {}
+            for script, kind in (("known.lua", "known"), ("unknown.lua", "unknown")):
+                for connections in self.args.connections:
+                    ceiling, ceiling_cost = self.wrk(
+                        f"nginx c{connections} ({name} {kind})", self.nginx_port, "unknown.lua",
+                        connections, self.nginx_pids)
+                    mine, cost = self.wrk(f"{name} {kind} c{connections}", port, script,
+                                          connections, pids)
+                    runs[f"{kind}-c{connections}"] = {
+                        "service": {**mine.as_dict(), **cost},
+                        "nginx": {**ceiling.as_dict(), **ceiling_cost},
+                        "ratio": round(mine.rps / ceiling.rps, 3) if ceiling.rps else None,
+                    }
+                    block["runs"] = runs
+                    self.save()
+            if name in self.args.profile.split(","):
+                block["profile"] = profile_worker(
+                    pids[0], port, self.users_file, self.out / f"profile-{name}",
+                    seconds=self.args.profile_seconds)
+                self.note(f"{name}: profile written")
+        finally:
+            proc.stop()
+
+    def push_to_visible(self, redis_url: str) -> None:
+        env = {"HOMEWIDGETS_NAMESPACE": "ptv:"}
+        a, a_port = start_service(self.work, "ptv-a", redis_url=redis_url, workers=1,
+                                  extra_env=env)
+        b, b_port = start_service(self.work, "ptv-b", redis_url=redis_url, workers=1,
+                                  extra_env=env)
+        try:
+            result = asyncio.run(push_to_visible(f"http://127.0.0.1:{a_port}",
+                                                 f"http://127.0.0.1:{b_port}",
+                                                 pushes=self.args.pushes))
+            self.results["push_to_visible"] = result
+            self.note(f"push-to-visible: {result}")
+        finally:
+            a.stop()
+            b.stop()
+
+
+def custom(name: str) -> tuple[bool, int, dict[str, str], list[str] | None]:
+    """`granian-w2:--runtime-threads 2 --http 1`: the granian CLI with extra flags, on Redis."""
+    label, _, flags = name.partition(":")
+    workers = int(label.rsplit("-w", 1)[1]) if "-w" in label else 1
+    return True, workers, {}, flags.split()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--repush", type=int, default=20_000,
+                        help="users re-pushed (version 2) when Redis is already seeded")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=3, help="discarded wrk run before each")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument("--connections", type=lambda s: [int(x) for x in s.split(",")],
+                        default=[256, 1000])
+    parser.add_argument("--scenarios", default="redis-w2,redis-w1,embedded")
+    parser.add_argument("--profile", default="redis-w2,embedded",
+                        help="scenarios to profile with py-spy ('' for none)")
+    parser.add_argument("--profile-seconds", type=int, default=10)
+    parser.add_argument("--pushes", type=int, default=500)
+    parser.add_argument("--no-push-to-visible", action="store_true")
+    parser.add_argument("--out", help="results directory (default bench/results/<stamp>)")
+    Bench(parser.parse_args()).run()
+
+
+if __name__ == "__main__":
+    os.chdir(ROOT)
+    main()
