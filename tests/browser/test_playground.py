@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from playwright.sync_api import Page, expect
 
-from homewidgets.conformance import ConformanceCase, load_cases
+from homewidgets.conformance import load_cases
 
 POINTED_CASES = [c for c in load_cases() if not c.valid and c.expect_pointer and c.expect_status == 422
                  and c.content.lstrip().startswith(b"{") and len(c.content) < 4000]
@@ -44,8 +43,8 @@ def test_a_wrong_field_is_listed_with_its_pointer_and_marked_in_the_text(page: P
 def test_a_missing_field_is_marked_at_its_parent(page: Page) -> None:
     open_playground(page, 2)
     page.fill("#editor", '{"type": "section", "children": [{"type": "card"}]}')
-    expect(page.locator(".problem code")).to_have_text("/children/0")
-    expect(page.locator(".problem")).to_contain_text("title")
+    expect(page.locator(".problem code")).to_have_text("/children/0/title")
+    expect(page.locator(".problem small")).to_contain_text("(in its parent)")
     expect(page.locator("#backdrop mark")).to_have_text("{")
 
 
@@ -71,11 +70,11 @@ def test_clicks_in_the_preview_are_logged_not_sent(page: Page) -> None:
     assert page.url.endswith("/playground?example=0")
 
 
-@pytest.mark.parametrize("case", POINTED_CASES, ids=[c.name for c in POINTED_CASES])
-def test_every_invalid_conformance_case_is_shown_at_its_pointer(
-    page: Page, case: ConformanceCase
-) -> None:
+def test_every_invalid_conformance_case_is_shown_at_its_pointer(page: Page) -> None:
+    assert len(POINTED_CASES) >= 5
     open_playground(page, 2)
-    page.fill("#editor", json.dumps(json.loads(case.content), indent=2))
-    expect(page.locator(".problem code").first).to_have_text(case.expect_pointer or "/")
-    expect(page.locator("#backdrop mark").first).to_be_attached()
+    for case in POINTED_CASES:
+        page.fill("#editor", json.dumps(json.loads(case.content), indent=2))
+        expect(page.locator(".problem code").first, case.name).to_have_text(
+            case.expect_pointer or "/")
+        expect(page.locator("#backdrop mark").first, case.name).to_be_attached()

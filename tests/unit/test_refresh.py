@@ -237,7 +237,7 @@ async def test_a_failed_write_leaves_the_requests_unacknowledged_for_redelivery(
     store.down = True
     await first.run_once()
     assert len(queue.pending) == 3  # not acknowledged: nothing was written
-    assert first.counters.store_failures == 1
+    assert first.counters.store_failures == 3  # the first try and two more
     # L2 is back; another worker claims the abandoned requests and finishes them.
     store.down = False
     second = make_worker(queue.consumer("second", claim_idle_ms=0), backend, store)
@@ -245,6 +245,21 @@ async def test_a_failed_write_leaves_the_requests_unacknowledged_for_redelivery(
     assert not queue.pending
     for user in cold:
         assert "energy" in await stored(store, user)
+
+
+async def test_a_short_l2_blip_during_the_write_is_retried_in_place(
+    queue: MemoryRefreshQueue, worker: RefreshWorker, store: FlakyStore
+) -> None:
+    [user] = users(1)
+    await ask(queue, [user], ["energy"])
+    store.down = True
+    batch = asyncio.create_task(worker.run_once())
+    await asyncio.sleep(0.02)  # inside the first pause before writing again
+    store.down = False
+    await batch
+    assert "energy" in await stored(store, user)
+    assert worker.counters.store_failures == 1
+    assert not queue.pending
 
 
 async def test_a_request_is_held_back_only_if_one_of_its_own_writes_failed(

@@ -99,6 +99,10 @@ class EventLog(Protocol):
         """Events after id `after` ("0" for the start, "$" for only new), oldest first."""
         ...
 
+    async def last_id(self, product: str) -> str:
+        """The id of the newest event ("0-0" when there is none): where "only new" starts."""
+        ...
+
 
 class HomeCache(Protocol):
     """L1: assembled homes by user id, bounded in memory, each entry with its own expiry."""

@@ -37,7 +37,7 @@ from homewidgets.domain.errors import (
 )
 from homewidgets.domain.model import RefreshRequest, Registry, WidgetWrite
 from homewidgets.domain.ports import ProductBackend, RefreshConsumer, WidgetStore
-from homewidgets.domain.push import WidgetParser, put_batch
+from homewidgets.domain.push import ItemResult, WidgetParser, put_batch
 
 __all__ = ["RefreshCounters", "RefreshWorker"]
 
@@ -49,6 +49,7 @@ DEFAULT_BLOCK_MS = 1000  # how long an idle receive waits: also the shutdown del
 DEFAULT_LINGER_MS = 5
 DEFAULT_IN_FLIGHT = 4
 _IDLE_SECONDS = 0.01
+_WRITE_RETRY_PAUSES = (0.05, 0.25)  # then give up and leave the requests for redelivery
 # Seconds between tries to receive while the queue is unreachable.
 _BACKOFF = (0.1, 0.2, 0.5, 1.0, 2.0)
 
@@ -233,11 +234,8 @@ class RefreshWorker:
         parsed = self._only_asked(chunk, parsed)
         if not parsed:
             return True
-        try:
-            results = await put_batch(parsed, store=self._store)
-        except StoreUnavailable as exc:
-            self.counters.store_failures += 1
-            log.warning("could not store %s widgets (will be redelivered): %s", chunk.product, exc)
+        results = await self._write(chunk.product, parsed)
+        if results is None:
             return False
         for result in results:
             if result.status == 200 and result.stored:
@@ -247,6 +245,27 @@ class RefreshWorker:
             else:
                 self.counters.invalid_items += 1
         return True
+
+    async def _write(
+        self, product: str, parsed: list[WidgetWrite | InvalidWidget]
+    ) -> list[ItemResult] | None:
+        """`put_batch`, tried again after short pauses; None if L2 stayed unreachable.
+
+        A blip (a connection dropped, a failover) should not cost the user the whole
+        claim-idle wait of a redelivery. Writing twice is harmless: the product's
+        version makes the second write a no-op.
+        """
+        for pause in (*_WRITE_RETRY_PAUSES, None):
+            try:
+                return await put_batch(parsed, store=self._store)
+            except StoreUnavailable as exc:
+                self.counters.store_failures += 1
+                if pause is None:
+                    log.warning("could not store %s widgets (redelivered later): %s", product, exc)
+                    return None
+                log.info("storing %s widgets failed (%s); again in %.2f s", product, exc, pause)
+                await asyncio.sleep(pause)
+        return None  # pragma: no cover - the loop returns
 
     def _only_asked(
         self, chunk: _Chunk, parsed: list[WidgetWrite | InvalidWidget]

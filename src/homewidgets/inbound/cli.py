@@ -19,6 +19,11 @@ from homewidgets.config import ConfigError, Settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["products"]:  # its flags belong to the products' own parser
+        from homewidgets.products.server import main as products_main
+
+        return products_main(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
@@ -48,10 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--redis-url", help="overrides HOMEWIDGETS_REDIS_URL")
     worker.set_defaults(run=_worker)
 
-    products = commands.add_parser("products", help="run the simulated product backends",
-                                   add_help=False)
-    products.add_argument("rest", nargs=argparse.REMAINDER)
-    products.set_defaults(run=_products)
+    commands.add_parser("products", help="run the simulated product backends (see --help)")
 
     demo = commands.add_parser("demo", help="service + worker + products, with demo data")
     _server_flags(demo, default_port=8000)
@@ -115,12 +117,6 @@ def _worker(args: argparse.Namespace) -> int:
               "service runs its own in-process worker", file=sys.stderr)
         return 2
     return run_worker(settings)
-
-
-def _products(args: argparse.Namespace) -> int:
-    from homewidgets.products.server import main as products_main
-
-    return products_main(list(args.rest))
 
 
 def _demo(args: argparse.Namespace) -> int:

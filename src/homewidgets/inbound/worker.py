@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import signal
 import time
@@ -32,6 +33,7 @@ __all__ = ["EmbeddedWorker", "build_worker", "embedded_worker", "run_worker"]
 log = logging.getLogger("homewidgets.worker")
 
 STATS_EVERY_SECONDS = 30.0
+WORKER_REDIS_TIMEOUT_SECONDS = 2.0
 
 
 def run_worker(settings: Settings) -> int:
@@ -53,7 +55,7 @@ async def _serve(settings: Settings) -> None:
     from homewidgets.outbound import redis_wiring
 
     registry = load_settings_registry(settings)
-    wired = redis_wiring.wire(settings)
+    wired = redis_wiring.wire(patient(settings))
     consumer = wired.consumer(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -80,6 +82,21 @@ async def _serve(settings: Settings) -> None:
         await wired.aclose()
         if worker is not None:
             log.warning("refresh worker stopped: %s", asdict(worker.counters))
+
+
+def patient(settings: Settings) -> Settings:
+    """The worker's Redis timeouts: longer than the read path's, as nobody waits on it.
+
+    A read must degrade within milliseconds; a refresh had better wait a second for
+    L2 than fail and leave its requests to a redelivery after `claim_idle_ms`.
+    """
+    return dataclasses.replace(
+        settings,
+        redis_timeout_seconds=max(settings.redis_timeout_seconds, WORKER_REDIS_TIMEOUT_SECONDS),
+        redis_connect_timeout_seconds=max(
+            settings.redis_connect_timeout_seconds, WORKER_REDIS_TIMEOUT_SECONDS
+        ),
+    )
 
 
 def build_worker(

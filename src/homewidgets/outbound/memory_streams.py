@@ -179,6 +179,10 @@ class MemoryEventLog:
             arrived.clear()
             await _wait(arrived, remaining)
 
+    async def last_id(self, product: str) -> str:
+        log = self._logs.get(product)
+        return _format(log[-1][0]) if log else "0-0"
+
     def _after(self, product: str, start: tuple[int, int], count: int) -> list[tuple[str, bytes]]:
         log = self._logs.get(product, ())
         newer: list[tuple[str, bytes]] = []

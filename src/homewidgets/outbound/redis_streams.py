@@ -266,6 +266,11 @@ class RedisEventLog:
             if fields
         ]
 
+    async def last_id(self, product: str) -> str:
+        with unavailable("reading the last event id"):
+            newest = await self.client.xrevrange(self.key(product), count=1)
+        return _text(newest[0][0]) if newest else "0-0"
+
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value

@@ -130,6 +130,8 @@ class LiveApi:
         self._rt.registry.get(product)
         self._tokens.check(product, request.headers.get("authorization"))
         after = request.query_params.get("after", "$")
+        if after == "$":  # pin "only new" to an id, so nothing slips between two polls
+            after = await self._rt.events.last_id(product)
         count = _bounded_int(request, "count", 100, 1, 1000)
         wait_ms = _bounded_int(request, "wait_ms", 0, 0, MAX_WAIT_MS)
         entries = await self._rt.events.read(product, after, count, wait_ms)
