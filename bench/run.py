@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -217,6 +218,8 @@ class Bench:
                 self.results["nginx_body_bytes"] = len(body)
             runs: dict[str, Any] = {}
             for script, kind in (("known.lua", "known"), ("unknown.lua", "unknown")):
+                if kind not in self.args.kinds:
+                    continue
                 for connections in self.args.connections:
                     ceiling, ceiling_cost = self.wrk(
                         f"nginx c{connections} ({name} {kind})", self.nginx_port, "unknown.lua",
@@ -256,10 +259,10 @@ class Bench:
 
 
 def custom(name: str) -> tuple[bool, int, dict[str, str], list[str] | None]:
-    """`granian-w2:--runtime-threads 2 --http 1`: the granian CLI with extra flags, on Redis."""
+    """`g-w2-h1:--http 1 --no-ws`: the granian CLI with extra flags, on Redis (w2: 2 workers)."""
     label, _, flags = name.partition(":")
-    workers = int(label.rsplit("-w", 1)[1]) if "-w" in label else 1
-    return True, workers, {}, flags.split()
+    workers = re.search(r"-w(\d+)", label)
+    return True, int(workers.group(1)) if workers else 1, {}, flags.split()
 
 
 def main() -> None:
@@ -273,7 +276,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--connections", type=lambda s: [int(x) for x in s.split(",")],
                         default=[256, 1000])
-    parser.add_argument("--scenarios", default="redis-w2,redis-w1,embedded")
+    parser.add_argument("--scenarios", default="redis-w2,redis-w1,embedded",
+                        help="comma-separated: redis-w1, redis-w2, embedded, or a granian CLI "
+                             "variant on Redis like 'g-w2-h1:--http 1 --no-ws'")
+    parser.add_argument("--kinds", default="known,unknown", help="which user sets to run")
     parser.add_argument("--profile", default="redis-w2,embedded",
                         help="scenarios to profile with py-spy ('' for none)")
     parser.add_argument("--profile-seconds", type=int, default=10)

@@ -7,17 +7,22 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
-if ! command -v redis-server >/dev/null || ! command -v chromium >/dev/null; then
-    sudo=""
+apt_install() {
+    local sudo=""
     if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
     $sudo apt-get update
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y redis-server chromium
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y "$@"
+}
+
+if ! command -v redis-server >/dev/null || ! command -v chromium >/dev/null; then
+    apt_install redis-server chromium
 fi
 
 python="${PYTHON:-python3.11}"
 command -v "$python" >/dev/null || python=python3
 if [ ! -x .venv/bin/python ]; then
-    "$python" -m venv .venv
+    # Debian's own Python needs python3-venv for ensurepip; other builds have it.
+    "$python" -m venv .venv || { rm -rf .venv; apt_install python3-venv; "$python" -m venv .venv; }
 fi
 # Install on a new venv, or again when pyproject.toml changed since the last install.
 stamp=.venv/.homewidgets-installed

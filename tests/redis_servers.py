@@ -158,7 +158,12 @@ def start_server(directory: Path, *, extra_args: tuple[str, ...] = ()) -> RedisS
     raise AssertionError("unreachable")
 
 
-CLUSTER_ARGS = ("--cluster-enabled", "yes", "--cluster-node-timeout", "1000")
+CLUSTER_ARGS = (
+    "--cluster-enabled", "yes",
+    "--cluster-node-timeout", "1000",
+    # Replicas sync at once (not after 5 s): a replica that never synced cannot fail over.
+    "--repl-diskless-sync-delay", "0",
+)  # fmt: skip
 
 
 @dataclass
@@ -191,7 +196,8 @@ class RedisClusterServers:
                     c.flushall()  # replicas refuse (READONLY); they follow their primary
 
     def wait_healthy(self, timeout: float = 20.0) -> None:
-        """Until every running node says the cluster is ok and knows all six nodes."""
+        """Until every running node says the cluster is ok and knows all six nodes, and
+        every replica has synced with its primary (else it could not take over)."""
 
         def healthy() -> bool:
             for node in self.nodes:
@@ -200,6 +206,9 @@ class RedisClusterServers:
                 with node.client() as c:
                     info = c.cluster("INFO")  # parsed: {"cluster_state": "ok", ...}
                     if info["cluster_state"] != "ok" or int(info["cluster_known_nodes"]) != 6:
+                        return False
+                    replication = c.info("replication")
+                    if replication["role"] == "slave" and replication["master_link_status"] != "up":
                         return False
             return True
 

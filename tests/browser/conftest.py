@@ -12,10 +12,12 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
-
 from fake_site import FakeSite
 from pages import CHROMIUM, LAUNCH_ARGS, new_context
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+
+# The machine's two cores are shared with other suites: give assertions room to wait.
+expect.set_options(timeout=10_000)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -28,7 +30,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def playwright_driver() -> Iterator[Playwright]:
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
+        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt install chromium)")
     with sync_playwright() as p:
         yield p
 
@@ -72,6 +74,7 @@ def page(browser: Browser, base_url: str, page_errors: list[str]) -> Iterator[Pa
     """A desktop page in a fresh context (empty storage); fails the test on page errors."""
     context = new_context(browser, base_url)
     page = context.new_page()
+    page.set_default_timeout(15_000)
     page.on("pageerror", lambda exc: page_errors.append(str(exc)))
     yield page
     context.close()

@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from samples import Json, home_for, kitchen_sink
+
 from homewidgets.domain.errors import InvalidWidget
 from homewidgets.domain.sdui import ContentValidator
 from homewidgets.registry import DEMO_PRODUCTS
-
-from samples import Json, home_for, kitchen_sink
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "homewidgets"
 WEB_DIR = SRC / "inbound" / "web"
@@ -144,10 +144,10 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out as separate writes
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base signature
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         path = urlsplit(self.path).path
         with self.site.state.lock:
             self.site.state.requests.append(f"GET {path}")
@@ -175,7 +175,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._json(HTTPStatus.NOT_FOUND, {"error": "not_found"})
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         path = urlsplit(self.path).path
         body = self.rfile.read(int(self.headers.get("content-length") or 0))
         with self.site.state.lock:

@@ -10,13 +10,13 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-VIEWPORTS: dict[str, dict[str, int]] = {
+VIEWPORTS: dict[str, ViewportSize] = {
     "mobile": {"width": 375, "height": 812},
     "desktop": {"width": 1280, "height": 900},
 }
@@ -41,14 +41,14 @@ def new_context(
     base_url: str,
     *,
     viewport: str = "desktop",
-    color_scheme: str = "light",
+    color_scheme: Literal["light", "dark"] = "light",
     reduced_motion: bool = False,
 ) -> BrowserContext:
     """A fresh browser context (own storage) pointed at the site, with the first-widget probe."""
     context = browser.new_context(
         base_url=base_url,
-        viewport=VIEWPORTS[viewport],  # type: ignore[arg-type]
-        color_scheme=color_scheme,  # type: ignore[arg-type]
+        viewport=VIEWPORTS[viewport],
+        color_scheme=color_scheme,
         reduced_motion="reduce" if reduced_motion else "no-preference",
         locale="en-GB",
         timezone_id="Europe/Berlin",
@@ -70,7 +70,7 @@ def widget_versions(page: Page) -> dict[str, str]:
     pairs = page.eval_on_selector_all(
         ".widget[data-product]", "els => els.map(e => [e.dataset.product, e.dataset.version])"
     )
-    return {p: v for p, v in pairs}
+    return dict(pairs)
 
 
 def sdui_types(page: Page, scope: str = "body") -> set[str]:

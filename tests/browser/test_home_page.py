@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 import uuid
 
-from playwright.sync_api import Page, expect
-
 from fake_site import FakeSite
+from pages import open_home, wait_until, widget_versions
+from playwright.sync_api import Page, expect
+from samples import DEMO_USER, home_for, home_of, widget
+
 from homewidgets.products.content import PRODUCT_IDS
 from homewidgets.registry import DEMO_PRODUCTS
-from pages import open_home, wait_until, widget_versions
-from samples import DEMO_USER, home_for, home_of, widget
 
 NAMES = {pid: name for pid, name, _ in DEMO_PRODUCTS}
 
@@ -66,12 +66,15 @@ def test_the_identity_picker_switches_users_and_makes_new_ones(page: Page, site:
     expect(page.locator("#greeting")).to_contain_text("Jonas")
     page.select_option("#who", "new")
     new_id = page.locator("#who").input_value()
-    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", new_id)
+    v4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+    assert re.fullmatch(v4, new_id)
     wait_until(lambda: site.count(f"GET /v1/home/{new_id}") >= 1)
     expect(page.locator(".widget[data-product]")).to_have_count(len(PRODUCT_IDS))
 
 
-def test_a_live_update_rerenders_only_the_changed_widget_in_place(page: Page, site: FakeSite) -> None:
+def test_a_live_update_rerenders_only_the_changed_widget_in_place(
+    page: Page, site: FakeSite
+) -> None:
     home = home_of(DEMO_USER, [widget("car_insurance", 1, text_widget("Car v1", "car")),
                                widget("energy", 1, text_widget("Energy v1", "en"))])
     site.set_home(DEMO_USER, home)
@@ -105,14 +108,17 @@ def test_a_live_update_adds_removes_and_reorders_widgets(page: Page, site: FakeS
     assert list(widget_versions(page)) == ["hotels", "car_insurance"]
 
 
-def test_after_a_dropped_stream_the_page_reconnects_and_catches_up(page: Page, site: FakeSite) -> None:
+def test_after_a_dropped_stream_the_page_reconnects_and_catches_up(
+    page: Page, site: FakeSite
+) -> None:
     site.set_home(DEMO_USER, home_of(DEMO_USER, [widget("dsl", 1, text_widget("Before", "d"))]))
     open_home(page)
     wait_until(lambda: site.subscribers(DEMO_USER) == 1)
     site.cut_streams()
     # changed while nobody listens: only the refetch on reconnect can show it
     with site.state.lock:
-        site.state.homes[DEMO_USER] = home_of(DEMO_USER, [widget("dsl", 2, text_widget("After", "d"))])
+        after = [widget("dsl", 2, text_widget("After", "d"))]
+        site.state.homes[DEMO_USER] = home_of(DEMO_USER, after)
     expect(page.locator('[data-sdui-id="d"]')).to_have_text("After", timeout=10000)
     wait_until(lambda: site.subscribers(DEMO_USER) == 1)
     assert site.count("GET /") == 1
@@ -182,7 +188,9 @@ def test_impressions_are_reported_once_per_widget_version_seen_for_a_second(
     assert len(cars) == 1
 
 
-def test_a_live_update_above_the_reader_keeps_the_scroll_position(page: Page, site: FakeSite) -> None:
+def test_a_live_update_above_the_reader_keeps_the_scroll_position(
+    page: Page, site: FakeSite
+) -> None:
     page.set_viewport_size({"width": 375, "height": 812})
     open_home(page)
     wait_until(lambda: site.subscribers(DEMO_USER) == 1)
@@ -205,7 +213,8 @@ def test_the_theme_toggle_switches_and_is_remembered(page: Page) -> None:
     bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
     open_home(page)
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
-    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == bg == "rgb(12, 17, 27)"
+    again = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert again == bg == "rgb(12, 17, 27)"
 
 
 def test_the_page_has_landmarks_and_names_for_everything_interactive(page: Page) -> None:

@@ -9,11 +9,11 @@ import json
 import re
 
 import pytest
+from pages import component_types, harness_reports, open_harness, render_component, sdui_types
 from playwright.sync_api import Page, expect
+from samples import kitchen_sink
 
 from homewidgets.conformance import ConformanceCase, load_cases
-from pages import component_types, harness_reports, open_harness, render_component, sdui_types
-from samples import kitchen_sink
 
 CATALOGUE = {"section", "carousel", "card", "text", "image", "button", "price", "badge",
              "rating", "row", "column", "countdown", "divider"}
@@ -45,7 +45,8 @@ def test_text_that_looks_like_html_is_shown_as_text_and_never_run(sink: Page) ->
 
 def test_text_styles_map_to_their_classes(sink: Page) -> None:
     for style in ("title", "subtitle", "body", "caption"):
-        expect(sink.locator(by_id(sink, f"t-{style}"))).to_have_class(re.compile(f"sd-text-{style}"))
+        node = sink.locator(by_id(sink, f"t-{style}"))
+        expect(node).to_have_class(re.compile(f"sd-text-{style}"))
 
 
 def test_prices_are_formatted_with_their_currency_and_period(sink: Page) -> None:

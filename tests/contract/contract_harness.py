@@ -34,13 +34,18 @@ class FeedHarness:
     # after the sentinel before concluding that no other notice is coming.
     grace: float = 0.0
 
-    async def settle(self, sentinel_product: str = "sentinel") -> list[Change]:
+    async def settle(self, user_id: str | None = None) -> list[Change]:
         """The changes so far, once a fresh write's own notice has come through.
 
         Notices from one server arrive in order, so after the sentinel's nothing older is
         in flight: a test can then assert that a write produced NO notice, without sleeping.
+        On a Cluster that holds per shard: pass the user whose writes are checked, so the
+        sentinel goes to the same hash (and shard) as theirs.
         """
-        outcome = await self.store.put(WidgetWrite(sentinel_product, None, b'{"type":"divider"}'))
+        sentinel_product = "sentinel"
+        outcome = await self.store.put(
+            WidgetWrite(sentinel_product, user_id, b'{"type":"divider"}')
+        )
         await eventually(
             lambda: any(
                 c.product == sentinel_product and c.version == outcome.version for c in self.changes

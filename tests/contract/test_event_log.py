@@ -101,3 +101,17 @@ async def test_appending_nothing_adds_nothing(event_log_factory: LogFactory) -> 
     await log.append("energy", [])
 
     assert await log.read("energy", "0", 10, 0) == []
+
+
+async def test_last_id_is_the_newest_events_id_and_reading_after_it_gets_only_newer(
+    event_log_factory: LogFactory,
+) -> None:
+    log = event_log_factory()
+    assert await log.last_id("energy") == "0-0"
+    await log.append("energy", [event(1), event(2)])
+
+    last = await log.last_id("energy")
+    await log.append("energy", [event(3)])
+
+    assert last == (await log.read("energy", "0", 10, 0))[1][0]
+    assert [e for _, e in await log.read("energy", last, 10, 0)] == [event(3)]

@@ -105,3 +105,19 @@ async def test_a_killed_primary_fails_over_and_writes_to_its_slots_resume(
     assert (await store.user_widgets(alice))["energy"].version == 2
     print(f"writes to the dead primary's slots failed for {outage:.1f}s ({unavailable} tries)")
     await store.aclose()
+
+
+async def test_put_many_reloads_the_script_on_every_shard_that_forgot_it(
+    cluster_url: str, redis_cluster: RedisClusterServers
+) -> None:
+    store = RedisWidgetStore.from_url(cluster_url)
+    await store.put(WidgetWrite("energy", None, CONTENT))
+    for node in redis_cluster.nodes:
+        with node.client() as c:
+            c.script_flush()
+    users = [str(uuid.uuid4()) for _ in range(30)]
+
+    outcomes = await store.put_many([WidgetWrite("energy", u, CONTENT) for u in users])
+
+    assert [o.stored for o in outcomes] == [True] * 30
+    await store.aclose()

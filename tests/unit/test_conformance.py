@@ -79,7 +79,10 @@ def test_invalid_cases_get_their_status_and_pointer(case: ConformanceCase) -> No
     assert all(p.reason for p in caught.value.problems)
 
 
-JSON_INVALID = [c for c in INVALID if c.name != "invalid/15-malformed-json"]
+# Not JSON, and too deep for the stdlib's json.loads (test_sdui covers deep values).
+JSON_INVALID = [
+    c for c in INVALID if c.name not in {"invalid/15-malformed-json", "invalid/27-deep-attack"}
+]
 
 
 @pytest.mark.parametrize("case", JSON_INVALID, ids=ids(JSON_INVALID))
@@ -95,7 +98,8 @@ def test_generate_hints_produce_what_the_readme_says() -> None:
     assert len(big) >= 65537
     assert ContentValidator(max_bytes=len(big)).validate(big)
     deep = json.loads(generate({"kind": "deep_fallback", "depth": 3}))
-    assert deep == {"type": "divider", "fallback": {"type": "divider", "fallback": {"type": "divider"}}}
+    innermost = {"type": "divider"}
+    assert deep == {"type": "divider", "fallback": {"type": "divider", "fallback": innermost}}
     with pytest.raises(ValueError, match="unknown generate hint"):
         generate({"kind": "huge"})
 
@@ -118,9 +122,18 @@ SCHEMA_INVALID = [c for c in INVALID if c.name not in SCHEMA_CANNOT_SAY]
 
 
 @pytest.mark.parametrize("case", SCHEMA_INVALID, ids=ids(SCHEMA_INVALID))
-def test_the_json_schema_refuses_invalid_cases(case: ConformanceCase, schema_validator: Any) -> None:
-    assert not schema_validator.is_valid(json.loads(case.content))
+def test_the_json_schema_refuses_invalid_cases_at_the_same_place(
+    case: ConformanceCase, schema_validator: Any
+) -> None:
+    exceptions = pytest.importorskip("jsonschema.exceptions")
+    error = exceptions.best_match(schema_validator.iter_errors(json.loads(case.content)))
+    assert error is not None
+    # The schema stops at the object holding the problem (e.g. "'title' is a required
+    # property" at /children/0), the validator names the field: one is a prefix of the other.
+    where = "".join(f"/{step}" for step in error.absolute_path)
+    assert case.expect_pointer is not None
+    assert case.expect_pointer.startswith(where)
 
 
 def test_the_schema_exceptions_are_real_cases() -> None:
-    assert SCHEMA_CANNOT_SAY <= {c.name for c in INVALID}
+    assert {c.name for c in INVALID} >= SCHEMA_CANNOT_SAY

@@ -36,7 +36,8 @@ def problem(raw: bytes | str, validator: ContentValidator = VALIDATOR) -> Proble
 
 def column(depth: int) -> bytes:
     """Columns nested `depth` deep, a divider innermost."""
-    return b'{"type":"column","children":[' * (depth - 1) + b'{"type":"divider"}' + b"]}" * (depth - 1)
+    outer = b'{"type":"column","children":[' * (depth - 1)
+    return outer + b'{"type":"divider"}' + b"]}" * (depth - 1)
 
 
 def image(url: str) -> str:
@@ -123,6 +124,23 @@ def test_card_slots_accept_only_their_own_type(raw: str, pointer: str, expected:
 def test_a_wrong_field_type_names_both_types() -> None:
     found = problem('{"type":"text","text":42}')
     assert found == Problem("/text", "Expected `str`, got `int`")
+
+
+@pytest.mark.parametrize(
+    ("raw", "allowed"),
+    [
+        ('{"type":"text","text":"a","style":"primary"}', "title, subtitle, body, caption"),
+        ('{"type":"button","label":"a","style":"body","action":{"type":"dismiss"}}',
+         "primary, secondary, link"),
+        ('{"type":"row","children":[{"type":"badge","label":"a","tone":"fire"}]}',
+         "neutral, info, success, warning, danger, deal"),
+    ],
+)
+def test_a_bad_enum_value_names_the_allowed_values_of_that_component(raw: str, allowed: str) -> None:
+    assert problem(raw).reason.endswith(f"allowed: {allowed}")
+    with pytest.raises(InvalidWidget) as caught:
+        VALIDATOR.validate_value(json.loads(raw))
+    assert caught.value.problems[0].reason.endswith(f"allowed: {allowed}")
 
 
 def test_null_is_not_a_way_to_leave_a_field_out() -> None:
@@ -297,8 +315,9 @@ def test_the_url_pattern_has_no_python_only_syntax() -> None:
 
 
 def test_msgspec_paths_become_json_pointers() -> None:
-    assert problem_from_msgspec("Expected `str`, got `int` - at `$.items[12].children[0].title`") == (
-        Problem("/items/12/children/0/title", "Expected `str`, got `int`")
+    message = "Expected `str`, got `int` - at `$.items[12].children[0].title`"
+    assert problem_from_msgspec(message) == Problem(
+        "/items/12/children/0/title", "Expected `str`, got `int`"
     )
     assert problem_from_msgspec("Expected `object`, got `array`") == Problem(
         "", "Expected `object`, got `array`"
@@ -370,7 +389,7 @@ def test_the_json_schema_is_a_valid_2020_12_schema_with_an_id() -> None:
     jsonschema.Draft202012Validator.check_schema(schema)
     assert schema["$id"].endswith("/v1/schema/sdui.json")
     assert schema["title"]
-    assert set(schema["$defs"]["Component"]["discriminator"]["mapping"]) == set(COMPONENT_TAGS)
+    assert set(schema["$defs"]["Component"]["properties"]["type"]["enum"]) == set(COMPONENT_TAGS)
 
 
 def test_the_json_schema_states_the_configured_url_rule() -> None:
@@ -394,5 +413,7 @@ def test_openapi_components_are_prefixed_and_every_ref_resolves() -> None:
     root, components = sdui_openapi_components()
     assert root == {"$ref": "#/components/schemas/SduiComponent"}
     assert all(name.startswith("Sdui") for name in components)
+    mapping = components["SduiComponent"]["discriminator"]["mapping"]
+    assert mapping["card"] == "#/components/schemas/SduiCard"
     targets = {f"#/components/schemas/{name}" for name in components}
     assert _refs(components) | _refs(root) <= targets

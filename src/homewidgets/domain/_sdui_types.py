@@ -19,7 +19,7 @@ Shared conventions:
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
@@ -215,3 +215,10 @@ Component = (
 COMPONENT_TYPES: tuple[type[Any], ...] = Component.__args__
 COMPONENT_TAGS: tuple[str, ...] = tuple(sorted(t.__struct_config__.tag for t in COMPONENT_TYPES))
 ACTION_TAGS: tuple[str, ...] = ("dismiss", "navigate", "track")
+ENUM_FIELDS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("text", "style"): get_args(TextStyle),
+    ("button", "style"): get_args(ButtonStyle),
+    ("badge", "tone"): get_args(BadgeTone),
+    ("price", "period"): get_args(PricePeriod),
+}
+"""The allowed values of each enum field, by (component type, field), for error messages."""

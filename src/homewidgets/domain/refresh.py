@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -48,6 +49,7 @@ DEFAULT_USERS_PER_CALL = 250  # a default batch fits one call; products accept 1
 DEFAULT_BLOCK_MS = 1000  # how long an idle receive waits: also the shutdown delay
 DEFAULT_LINGER_MS = 5
 DEFAULT_IN_FLIGHT = 4
+DEFAULT_OVERLAP_AFTER_MS = 100  # a batch running longer than this gets company
 _IDLE_SECONDS = 0.01
 _WRITE_RETRY_PAUSES = (0.05, 0.25)  # then give up and leave the requests for redelivery
 # Seconds between tries to receive while the queue is unreachable.
@@ -80,13 +82,23 @@ class _Chunk:
     user_ids: tuple[str, ...]
 
 
+def _queued_ms(message_id: str) -> float:
+    """When a stream entry was added: its id is "<unix ms>-<seq>" (Redis and memory alike)."""
+    try:
+        return float(message_id.partition("-")[0])
+    except ValueError:
+        return float("nan")
+
+
 class RefreshWorker:
     """Turns refresh requests into stored widgets; one per worker process (or embedded).
 
     `run_once` handles one batch and returns how many requests it received (0: the
-    queue was empty for `block_ms`). `run` loops until `stop` is set, keeping up to
-    `in_flight` batches going so one slow product cannot stall the queue; it finishes
-    and acknowledges the batches in flight before it returns.
+    queue was empty for `block_ms`). `run` loops until `stop` is set. It starts the next
+    batch when the last one is done, or after `overlap_after_ms` if it is not (up to
+    `in_flight` batches at once), so one slow product cannot stall the queue while fast
+    products still get few, big calls. On stop it finishes and acknowledges the
+    batches in flight before it returns.
     """
 
     def __init__(
@@ -102,6 +114,7 @@ class RefreshWorker:
         block_ms: int = DEFAULT_BLOCK_MS,
         linger_ms: int = DEFAULT_LINGER_MS,
         in_flight: int = DEFAULT_IN_FLIGHT,
+        overlap_after_ms: int = DEFAULT_OVERLAP_AFTER_MS,
     ) -> None:
         self._consumer = consumer
         self._backend = backend
@@ -113,6 +126,7 @@ class RefreshWorker:
         self.block_ms = block_ms
         self.linger_ms = linger_ms
         self.in_flight = max(1, in_flight)
+        self.overlap_after_ms = overlap_after_ms
         self.counters = RefreshCounters()
 
     async def run_once(self) -> int:
@@ -127,6 +141,11 @@ class RefreshWorker:
         failures = 0
         try:
             while not stop.is_set():
+                if running:
+                    # Give the batches in flight a moment to finish first: meanwhile new
+                    # requests gather into one bigger batch (fewer calls, less CPU). Only
+                    # a batch stuck on a slow product makes us start another beside it.
+                    await asyncio.wait(running, timeout=self.overlap_after_ms / 1000)
                 await slots.acquire()
                 try:
                     received = await self._receive()
@@ -189,8 +208,15 @@ class RefreshWorker:
         """Pull, write and acknowledge one batch of requests."""
         self.counters.batches += 1
         self.counters.messages += len(received)
+        started = time.time()
         chunks = self._chunks(request for _, request in received)
         outcomes = await asyncio.gather(*(self._refresh(chunk) for chunk in chunks))
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "batch of %d requests (oldest queued %.0f ms before) pulled and written in %.0f ms",
+                len(received), 1000 * started - _queued_ms(received[0][0]),
+                1000 * (time.time() - started),
+            )  # fmt: skip
         unwritten = {
             (chunk.product, user_id)
             for chunk, written in zip(chunks, outcomes, strict=True)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -99,7 +101,8 @@ class ContentValidator:
         try:
             tree = self._decoder.decode(raw)
         except msgspec.ValidationError as exc:
-            raise InvalidWidget([problem_from_msgspec(str(exc))]) from None
+            document = partial(msgspec.json.decode, raw)
+            raise InvalidWidget([problem_from_msgspec(str(exc), document)]) from None
         except msgspec.DecodeError as exc:
             reason = f"malformed JSON: {_lower_first(str(exc))}"
             raise InvalidWidget([Problem("", reason)]) from None
@@ -116,7 +119,7 @@ class ContentValidator:
         try:
             tree = msgspec.convert(value, t.Component)
         except msgspec.ValidationError as exc:
-            raise InvalidWidget([problem_from_msgspec(str(exc))]) from None
+            raise InvalidWidget([problem_from_msgspec(str(exc), lambda: value)]) from None
         except RecursionError:
             pointer = deep_pointer_in_value(value, self._max_depth)
             raise InvalidWidget([self._too_deep(pointer)]) from None
@@ -223,6 +226,7 @@ _PATH_TOKEN = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 _MISSING = "Object missing required field `"
 _UNKNOWN = "Object contains unknown field `"
 _BAD_TAG = "Invalid value "
+_LONG_QUOTE = re.compile(r"(['`])([^'`]{60})[^'`]+\1")
 _SLOT_TYPES = {"image": "an `image`", "badge": "a `badge`", "actions": "a `button`"}
 
 
@@ -231,11 +235,13 @@ def escape_pointer_token(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-def problem_from_msgspec(message: str) -> Problem:
+def problem_from_msgspec(message: str, document: Callable[[], object] | None = None) -> Problem:
     """Translate a msgspec error ("... - at `$.children[0].title`") into a Problem.
 
     The path becomes a JSON pointer; a missing or unknown field is pointed at itself; an
-    unknown `type` names the types that slot accepts.
+    unknown `type` names the types that slot accepts. `document` (called on this error
+    path only) gives the content as plain JSON, so a bad enum value can name the allowed
+    values of that component's field.
     """
     text, sep, path = message.rpartition(" - at `")
     if not sep:
@@ -253,8 +259,14 @@ def problem_from_msgspec(message: str) -> Problem:
         tokens.append(field)
     elif text.startswith(_BAD_TAG) and tokens[-1:] == ["type"]:
         reason = _unknown_type_reason(tokens[:-1], text[len(_BAD_TAG):])
+    elif text.startswith("Invalid enum value") and tokens and document is not None:
+        allowed = _enum_values(tokens, document)
+        if allowed:
+            reason = f"{text}; allowed: {', '.join(allowed)}"
     elif text == "Number out of range":
         reason = "number out of range"
+    # Quoted input (a 5 KB "type", say) is cut short: the pointer already says where it is.
+    reason = _LONG_QUOTE.sub(r"\1\2…\1", reason)
     return Problem("".join(f"/{escape_pointer_token(tok)}" for tok in tokens), reason)
 
 
@@ -269,6 +281,17 @@ def _unknown_type_reason(slot: list[str], value: str) -> str:
     return f"unknown component type {value}; known types: {', '.join(t.COMPONENT_TAGS)}"
 
 
+def _enum_values(tokens: list[str], document: Callable[[], object]) -> tuple[str, ...]:
+    try:
+        node = document()
+        for token in tokens[:-1]:
+            node = node[int(token)] if isinstance(node, list) else node[token]  # type: ignore[index]
+    except (msgspec.DecodeError, RecursionError, LookupError, TypeError, ValueError):
+        return ()
+    tag = node.get("type") if isinstance(node, dict) else None
+    return t.ENUM_FIELDS.get((str(tag), tokens[-1]), ())
+
+
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
@@ -278,12 +301,20 @@ def _lower_first(text: str) -> str:
 _UNION_KEY = "Component"
 
 
-def _schema_defs(ref_prefix: str, allowed_schemes: frozenset[str]) -> dict[str, dict[str, Any]]:
+def _schema_defs(
+    ref_prefix: str, allowed_schemes: frozenset[str], *, dispatch: bool
+) -> dict[str, dict[str, Any]]:
     """Definitions of every component, with the component union named once as `Component`.
 
     msgspec inlines the union (13 refs plus a discriminator) at each use; naming it keeps
-    the document small and readable. The URL rule, which only the validator enforces,
-    is added as a `pattern`; the depth limit and `rating.value <= max` stay in descriptions.
+    the document small. The URL rule, which only the validator enforces, is added as a
+    `pattern`; the depth limit and `rating.value <= max` stay in descriptions.
+
+    `dispatch`: state the union as `if type == X then X` instead of `anyOf`. Generic
+    validators (python-jsonschema among them) evaluate every `anyOf` branch in full, and
+    four branches accept `children`, so 16 levels of nesting cost 4**16 branch checks;
+    with `if`/`then` only the matching branch descends. OpenAPI keeps `anyOf` plus the
+    `discriminator`, which documentation and code generators understand.
     """
     (union,), defs = msgspec.json.schema_components(
         [t.Component], ref_template=ref_prefix + "{name}"
@@ -302,12 +333,27 @@ def _schema_defs(ref_prefix: str, allowed_schemes: frozenset[str]) -> dict[str, 
     defs["Image"]["properties"]["url"]["pattern"] = pattern
     defs["Navigate"]["properties"]["url"]["pattern"] = pattern
     defs["Rating"]["properties"]["value"]["description"] = "At most `max`."
-    defs[_UNION_KEY] = copy.deepcopy(union) | {
-        "description": (
-            "One SDUI component, chosen by `type`. Components nest at most "
-            f"{DEFAULT_MAX_DEPTH} deep (fallbacks included); content is at most "
-            f"{DEFAULT_MAX_BYTES} bytes of JSON."
-        ),
+    description = (
+        "One SDUI component, chosen by `type`. Components nest at most "
+        f"{DEFAULT_MAX_DEPTH} deep (fallbacks included); content is at most "
+        f"{DEFAULT_MAX_BYTES} bytes of JSON."
+    )
+    if not dispatch:
+        defs[_UNION_KEY] = copy.deepcopy(union) | {"description": description}
+        return defs
+    mapping: dict[str, str] = union["discriminator"]["mapping"]
+    defs[_UNION_KEY] = {
+        "description": description,
+        "type": "object",
+        "required": ["type"],
+        "properties": {"type": {"enum": sorted(mapping)}},
+        "allOf": [
+            {
+                "if": {"required": ["type"], "properties": {"type": {"const": tag}}},
+                "then": {"$ref": ref},
+            }
+            for tag, ref in mapping.items()
+        ],
     }
     return defs
 
@@ -319,7 +365,7 @@ def sdui_json_schema(*, allowed_schemes: frozenset[str] = frozenset()) -> dict[s
         "$id": SCHEMA_ID,
         "title": "Home widgets SDUI component, schema version 1",
         "$ref": f"#/$defs/{_UNION_KEY}",
-        "$defs": _schema_defs("#/$defs/", allowed_schemes),
+        "$defs": _schema_defs("#/$defs/", allowed_schemes, dispatch=True),
     }
 
 
@@ -332,6 +378,5 @@ def sdui_openapi_components(
     schemas of the push API in the same `components/schemas`.
     """
     ref_prefix = f"#/components/schemas/{prefix}"
-    defs = _schema_defs(ref_prefix, allowed_schemes)
+    defs = _schema_defs(ref_prefix, allowed_schemes, dispatch=False)
     return {"$ref": ref_prefix + _UNION_KEY}, {prefix + name: s for name, s in defs.items()}
-

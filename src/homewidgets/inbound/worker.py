@@ -41,6 +41,7 @@ def run_worker(settings: Settings) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per pull call is noise
     try:
         import uvloop
     except ImportError:  # pragma: no cover - uvloop is a dependency off Windows
@@ -62,13 +63,15 @@ async def _serve(settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     worker: RefreshWorker | None = None
+    backend: HttpProductBackend | None = None
     try:
         async with new_client(settings.product_timeout_seconds) as client:
+            backend = HttpProductBackend(
+                client, registry, timeout_seconds=settings.product_timeout_seconds
+            )
             worker = build_worker(
                 settings, registry=registry, consumer=consumer, store=wired.store,
-                backend=HttpProductBackend(
-                    client, registry, timeout_seconds=settings.product_timeout_seconds
-                ),
+                backend=backend,
             )  # fmt: skip
             log.warning(
                 "refresh worker %s started: batch %d, product timeout %.1f s, claim idle %d ms",
@@ -80,8 +83,11 @@ async def _serve(settings: Settings) -> None:
             await reporter
     finally:
         await wired.aclose()
-        if worker is not None:
-            log.warning("refresh worker stopped: %s", asdict(worker.counters))
+        if worker is not None and backend is not None:
+            log.warning(
+                "refresh worker stopped: %s; breakers: %s",
+                asdict(worker.counters), backend.summary(),
+            )  # fmt: skip
 
 
 def patient(settings: Settings) -> Settings:

@@ -141,15 +141,31 @@ class HttpProductBackend:
                 seconds = max(min(self.timeout_seconds, remaining), 0.001)
                 answer = await self._attempt(url, body, seconds)
             except _Retryable as exc:
-                breaker.record_failure()
+                self._failed(product, breaker)
                 last = str(exc)
                 continue
             except ProductUnavailable:
-                breaker.record_failure()
+                self._failed(product, breaker)
                 raise
             breaker.record_success()
             return answer
         raise ProductUnavailable(f"{product}: pull failed after retries ({last})")
+
+    def _failed(self, product: str, breaker: CircuitBreaker) -> None:
+        opened = breaker.times_opened
+        breaker.record_failure()
+        if breaker.times_opened > opened:
+            log.warning(
+                "circuit breaker of %s opened after %d consecutive failures; probing in %.0f s",
+                product, breaker.consecutive_failures, breaker.reset_seconds,
+            )  # fmt: skip
+
+    def summary(self) -> dict[str, str]:
+        """Each product's breaker, for logs: state, times opened, calls shed."""
+        return {
+            product: f"{b.state.value}, opened {b.times_opened}x, shed {b.shed}"
+            for product, b in self.breakers.items()
+        }
 
     async def _attempt(self, url: str, body: bytes, seconds: float) -> bytes:
         self.attempts += 1

@@ -269,7 +269,7 @@ class RedisEventLog:
     async def last_id(self, product: str) -> str:
         with unavailable("reading the last event id"):
             newest = await self.client.xrevrange(self.key(product), count=1)
-        return _text(newest[0][0]) if newest else "0-0"
+        return _text(newest[0][0] or b"0-0") if newest else "0-0"
 
 
 def _text(value: bytes | str) -> str:

@@ -203,6 +203,7 @@ async function loadExamples() {
 
 editor.addEventListener('input', () => {
   marks = [];
+  problemsList.replaceChildren(); // old problems point at text that changed
   paint();
   schedule();
 });
