@@ -50,11 +50,12 @@ def build_runtime(
     registry = registry or load_settings_registry(settings)
     closers = []
     background = []
+    push_store: WidgetStore | None = None
     if settings.redis_url and store is None:
         from homewidgets.outbound import redis_wiring
 
         wired = redis_wiring.wire(settings)
-        store, feed = wired.store, wired.feed
+        store, feed, push_store = wired.store, wired.feed, wired.push_store
         queue = queue or wired.queue
         events = events or wired.events
         closers.append(wired.aclose)
@@ -100,6 +101,7 @@ def build_runtime(
         parser=parser,
         push_limiter=PushLimiter(settings.push_rate_per_product),
         metrics=Metrics(),
+        push_store=push_store,
         authenticator=_authenticator(settings),
         background=background,
         closers=closers,

@@ -33,6 +33,8 @@ class Settings:
     generic_ttl_seconds: float = 3.0
     # L2 timeouts: short, so a slow Redis degrades the read path instead of stalling it.
     redis_timeout_seconds: float = 0.25
+    # Writes of up to 1,000 widgets take longer than a read: their own, longer timeout.
+    redis_push_timeout_seconds: float = 2.0
     redis_connect_timeout_seconds: float = 0.5
     user_ttl_seconds: int = 30 * 24 * 3600
     # Cold users: how long a user is not asked for again, and the refresh stream's bound.
@@ -72,6 +74,9 @@ class Settings:
             ),
             redis_timeout_seconds=reader.number(
                 "REDIS_TIMEOUT_SECONDS", float, defaults.redis_timeout_seconds
+            ),
+            redis_push_timeout_seconds=reader.number(
+                "REDIS_PUSH_TIMEOUT_SECONDS", float, defaults.redis_push_timeout_seconds
             ),
             redis_connect_timeout_seconds=reader.number(
                 "REDIS_CONNECT_TIMEOUT_SECONDS", float, defaults.redis_connect_timeout_seconds

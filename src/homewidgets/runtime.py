@@ -53,11 +53,17 @@ class Runtime:
     parser: WidgetParser
     push_limiter: PushLimiter
     metrics: Metrics
+    push_store: WidgetStore | None = None  # the store writes go to; `store` when None
     authenticator: UserAuthenticator | None = None
     background: list[Background] = field(default_factory=list)
     closers: list[Background] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     started: bool = False
+
+    @property
+    def writer(self) -> WidgetStore:
+        """The store the push path and the worker write to (a longer timeout on Redis)."""
+        return self.push_store or self.store
 
     async def start(self) -> None:
         if self.started:

@@ -157,6 +157,9 @@ async def wait_until_whole(
 
 async def all_acked_pushes_read(http: httpx.AsyncClient, acked: dict[str, int]) -> bool:
     homes = await asyncio.gather(*(http.get(f"/v1/home/{user}") for user in acked))
+    bad = [(u[:8], energy_version(h.json())) for u, h in zip(acked, homes, strict=True) if energy_version(h.json()) != acked[u]]
+    if bad:
+        print(round(time.monotonic(), 2), "bad", bad[:3], len(bad))
     return all(energy_version(h.json()) == acked[u] for u, h in zip(acked, homes, strict=True))
 
 

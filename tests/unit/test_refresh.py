@@ -421,6 +421,28 @@ async def test_run_keeps_several_batches_in_flight(
     assert worker.counters.batches == 2
 
 
+async def test_a_slow_batch_is_not_started_twice_when_its_entries_are_claimed_again(
+    queue: MemoryRefreshQueue, backend: FakeProductBackend, store: FlakyStore
+) -> None:
+    # claim_idle_ms=0: the queue offers the worker its own in-flight entries again.
+    worker = make_worker(
+        queue.consumer(claim_idle_ms=0), backend, store, linger_ms=0, block_ms=10,
+        overlap_after_ms=0,
+    )  # fmt: skip
+    backend.gates["energy"] = asyncio.Event()
+    [user] = users(1)
+    await ask(queue, [user], ["energy"])
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    await asyncio.wait_for(backend.called.wait(), 2)
+    await asyncio.sleep(0.1)  # many receives, each offered the same pending entry
+    backend.gates["energy"].set()
+    stop.set()
+    await asyncio.wait_for(running, 2)
+    assert backend.calls_to("energy") == [(user,)]
+    assert worker.counters.batches == 1
+
+
 class DownThenUpConsumer:
     """A consumer whose queue is unreachable for the first `failures` receives."""
 

@@ -12,11 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from homewidgets.domain import _sdui_types as t
+from homewidgets.domain._sdui_problems import problem_from_msgspec
 from homewidgets.domain.errors import InvalidWidget, Problem
 from homewidgets.domain.sdui import (
     COMPONENT_TAGS,
     ContentValidator,
-    problem_from_msgspec,
     sdui_json_schema,
     sdui_openapi_components,
     url_pattern,
@@ -49,8 +49,19 @@ def image(url: str) -> str:
 
 def test_the_catalogue_is_the_one_of_the_contract() -> None:
     assert set(COMPONENT_TAGS) == {
-        "section", "carousel", "card", "text", "image", "button", "price", "badge",
-        "rating", "row", "column", "countdown", "divider",
+        "section",
+        "carousel",
+        "card",
+        "text",
+        "image",
+        "button",
+        "price",
+        "badge",
+        "rating",
+        "row",
+        "column",
+        "countdown",
+        "divider",
     }
 
 
@@ -130,13 +141,17 @@ def test_a_wrong_field_type_names_both_types() -> None:
     ("raw", "allowed"),
     [
         ('{"type":"text","text":"a","style":"primary"}', "title, subtitle, body, caption"),
-        ('{"type":"button","label":"a","style":"body","action":{"type":"dismiss"}}',
-         "primary, secondary, link"),
-        ('{"type":"row","children":[{"type":"badge","label":"a","tone":"fire"}]}',
-         "neutral, info, success, warning, danger, deal"),
+        (
+            '{"type":"button","label":"a","style":"body","action":{"type":"dismiss"}}',
+            "primary, secondary, link",
+        ),
+        (
+            '{"type":"row","children":[{"type":"badge","label":"a","tone":"fire"}]}',
+            "neutral, info, success, warning, danger, deal",
+        ),
     ],
 )
-def test_a_bad_enum_value_names_the_allowed_values_of_that_component(raw: str, allowed: str) -> None:
+def test_a_bad_enum_value_names_the_values_its_component_allows(raw: str, allowed: str) -> None:
     assert problem(raw).reason.endswith(f"allowed: {allowed}")
     with pytest.raises(InvalidWidget) as caught:
         VALIDATOR.validate_value(json.loads(raw))
@@ -342,7 +357,9 @@ def _components(leaf: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[di
             st.builds(lambda c, f: {"type": "row", "children": c, "fallback": f}, kids, inner),
             st.builds(
                 lambda ti, c, b: {"type": "card", "title": ti, "children": c, "actions": [b]},
-                TEXTS, kids, BUTTONS,
+                TEXTS,
+                kids,
+                BUTTONS,
             ),
         )
 
@@ -352,19 +369,37 @@ def _components(leaf: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[di
 TEXTS = st.text(max_size=30)
 URLS = st.sampled_from(["https://cdn.example/a.png", "/a?b=c", "checkapp://x"])
 BUTTONS = st.builds(
-    lambda label, url, style: {"type": "button", "label": label, "style": style,
-                               "action": {"type": "navigate", "url": url}},
-    TEXTS, URLS, st.sampled_from(["primary", "secondary", "link"]),
+    lambda label, url, style: {
+        "type": "button",
+        "label": label,
+        "style": style,
+        "action": {"type": "navigate", "url": url},
+    },
+    TEXTS,
+    URLS,
+    st.sampled_from(["primary", "secondary", "link"]),
 )
 LEAVES = st.one_of(
-    st.builds(lambda s, st_: {"type": "text", "text": s, "style": st_}, TEXTS,
-              st.sampled_from(["title", "subtitle", "body", "caption"])),
-    st.builds(lambda a, c: {"type": "price", "amount": a, "currency": c},
-              st.floats(0, 1e9) | st.integers(0, 10**9), st.from_regex(r"\A[A-Z]{3}\Z")),
-    st.builds(lambda v, n: {"type": "rating", "value": v, "count": n},
-              st.floats(0, 5), st.integers(0, 10**6)),
-    st.builds(lambda u, r: {"type": "image", "url": u, "alt": "a", "aspect_ratio": r},
-              URLS, st.floats(0.01, 100)),
+    st.builds(
+        lambda s, st_: {"type": "text", "text": s, "style": st_},
+        TEXTS,
+        st.sampled_from(["title", "subtitle", "body", "caption"]),
+    ),
+    st.builds(
+        lambda a, c: {"type": "price", "amount": a, "currency": c},
+        st.floats(0, 1e9) | st.integers(0, 10**9),
+        st.from_regex(r"\A[A-Z]{3}\Z"),
+    ),
+    st.builds(
+        lambda v, n: {"type": "rating", "value": v, "count": n},
+        st.floats(0, 5),
+        st.integers(0, 10**6),
+    ),
+    st.builds(
+        lambda u, r: {"type": "image", "url": u, "alt": "a", "aspect_ratio": r},
+        URLS,
+        st.floats(0.01, 100),
+    ),
     st.just({"type": "divider"}),
     BUTTONS,
 )

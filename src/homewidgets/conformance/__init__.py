@@ -77,8 +77,9 @@ def load_cases() -> list[ConformanceCase]:
     root = resources.files(__name__) / "sdui"
     cases = []
     for group in ("valid", "invalid"):
-        files = sorted((f for f in (root / group).iterdir() if f.name.endswith(".json")),
-                       key=lambda f: f.name)
+        files = sorted(
+            (f for f in (root / group).iterdir() if f.name.endswith(".json")), key=lambda f: f.name
+        )
         for file in files:
             doc = json.loads(file.read_text(encoding="utf-8"))
             cases.append(_case(f"{group}/{file.name.removesuffix('.json')}", doc))

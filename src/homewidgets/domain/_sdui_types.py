@@ -207,8 +207,19 @@ class Divider(_Component, tag="divider"):
 
 
 Component = (
-    Section | Carousel | Card | Text | Image | Button | Price | Badge | Rating | Row | Column
-    | Countdown | Divider
+    Section
+    | Carousel
+    | Card
+    | Text
+    | Image
+    | Button
+    | Price
+    | Badge
+    | Rating
+    | Row
+    | Column
+    | Countdown
+    | Divider
 )
 """One SDUI component: the union msgspec decodes by its `"type"` tag."""
 

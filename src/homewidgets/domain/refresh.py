@@ -128,6 +128,7 @@ class RefreshWorker:
         self.in_flight = max(1, in_flight)
         self.overlap_after_ms = overlap_after_ms
         self.counters = RefreshCounters()
+        self._in_flight: set[str] = set()  # message ids of the batches being handled
 
     async def run_once(self) -> int:
         received = await self._receive()
@@ -162,11 +163,15 @@ class RefreshWorker:
                         await asyncio.wait_for(stop.wait(), pause)
                     continue
                 failures = 0
+                # With a claim-idle time shorter than a slow batch, the queue hands us our
+                # own entries again: the batch already working on them will acknowledge.
+                received = [e for e in received if e[0] not in self._in_flight]
                 if not received:
                     slots.release()
                     if self.block_ms <= 0:  # a non-blocking consumer: do not spin
                         await asyncio.sleep(_IDLE_SECONDS)
                     continue
+                self._in_flight.update(message_id for message_id, _ in received)
                 task = asyncio.create_task(self._handle_released(received, slots))
                 running.add(task)
                 task.add_done_callback(running.discard)
@@ -189,6 +194,7 @@ class RefreshWorker:
         except Exception:  # a bug must not end the worker; the batch is redelivered
             log.exception("refresh batch failed")
         finally:
+            self._in_flight.difference_update(message_id for message_id, _ in received)
             slots.release()
 
     async def _receive(self) -> list[tuple[str, RefreshRequest]]:

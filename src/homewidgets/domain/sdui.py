@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import msgspec
 
 from homewidgets.domain import _sdui_types as t
-from homewidgets.domain._sdui_deep import deep_pointer_in_json, deep_pointer_in_value
+from homewidgets.domain._sdui_problems import (
+    deep_pointer_in_json,
+    deep_pointer_in_value,
+    problem_from_msgspec,
+)
 from homewidgets.domain.errors import InvalidWidget, Problem
 
 COMPONENT_TAGS = t.COMPONENT_TAGS
@@ -33,6 +36,7 @@ __all__ = [
     "DEFAULT_MAX_DEPTH",
     "SCHEMA_ID",
     "ContentValidator",
+    "problem_from_msgspec",
     "sdui_json_schema",
     "sdui_openapi_components",
     "url_pattern",
@@ -58,6 +62,7 @@ def url_pattern(allowed_schemes: frozenset[str] = frozenset()) -> str:
     It ends in `(?![\\s\\S])` rather than `$`, which in Python also matches before a final
     newline.
     """
+
     def ci(word: str) -> str:
         return "".join(f"[{c}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
 
@@ -218,78 +223,6 @@ def _pointer(entry: tuple[Any, int, Any, str]) -> str:
         keys.append(entry[3])
         entry = entry[2]
     return "".join(f"/{k}" for k in reversed(keys))
-
-
-# ---------------------------------------------------------------- msgspec errors -> Problem
-
-_PATH_TOKEN = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
-_MISSING = "Object missing required field `"
-_UNKNOWN = "Object contains unknown field `"
-_BAD_TAG = "Invalid value "
-_LONG_QUOTE = re.compile(r"(['`])([^'`]{60})[^'`]+\1")
-_SLOT_TYPES = {"image": "an `image`", "badge": "a `badge`", "actions": "a `button`"}
-
-
-def escape_pointer_token(token: str) -> str:
-    """RFC 6901: `~` becomes `~0` and `/` becomes `~1`."""
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def problem_from_msgspec(message: str, document: Callable[[], object] | None = None) -> Problem:
-    """Translate a msgspec error ("... - at `$.children[0].title`") into a Problem.
-
-    The path becomes a JSON pointer; a missing or unknown field is pointed at itself; an
-    unknown `type` names the types that slot accepts. `document` (called on this error
-    path only) gives the content as plain JSON, so a bad enum value can name the allowed
-    values of that component's field.
-    """
-    text, sep, path = message.rpartition(" - at `")
-    if not sep:
-        text, path = message, "$"
-    found = _PATH_TOKEN.findall(path.rstrip("`"))
-    tokens = [name if index == "" else index for name, index in found]
-    reason = text
-    if text.startswith((_MISSING, _UNKNOWN)) and text.endswith("`"):
-        field = text[len(_MISSING):-1]
-        tokens.append(field)
-        kind = "missing required field" if text.startswith(_MISSING) else "unknown field"
-        reason = f"{kind} `{field}`"
-    elif text.startswith("@") and ":" in text:  # raised by a Struct's __post_init__
-        field, _, reason = text[1:].partition(":")
-        tokens.append(field)
-    elif text.startswith(_BAD_TAG) and tokens[-1:] == ["type"]:
-        reason = _unknown_type_reason(tokens[:-1], text[len(_BAD_TAG):])
-    elif text.startswith("Invalid enum value") and tokens and document is not None:
-        allowed = _enum_values(tokens, document)
-        if allowed:
-            reason = f"{text}; allowed: {', '.join(allowed)}"
-    elif text == "Number out of range":
-        reason = "number out of range"
-    # Quoted input (a 5 KB "type", say) is cut short: the pointer already says where it is.
-    reason = _LONG_QUOTE.sub(r"\1\2…\1", reason)
-    return Problem("".join(f"/{escape_pointer_token(tok)}" for tok in tokens), reason)
-
-
-def _unknown_type_reason(slot: list[str], value: str) -> str:
-    parent = slot[-1] if slot else ""
-    if parent.isdigit() and len(slot) > 1:
-        parent = slot[-2] if slot[-2] == "actions" else ""
-    if parent == "action":
-        return f"unknown action type {value}; known action types: {', '.join(t.ACTION_TAGS)}"
-    if parent in _SLOT_TYPES:
-        return f"`{parent}` must hold {_SLOT_TYPES[parent]} component, got type {value}"
-    return f"unknown component type {value}; known types: {', '.join(t.COMPONENT_TAGS)}"
-
-
-def _enum_values(tokens: list[str], document: Callable[[], object]) -> tuple[str, ...]:
-    try:
-        node = document()
-        for token in tokens[:-1]:
-            node = node[int(token)] if isinstance(node, list) else node[token]  # type: ignore[index]
-    except (msgspec.DecodeError, RecursionError, LookupError, TypeError, ValueError):
-        return ()
-    tag = node.get("type") if isinstance(node, dict) else None
-    return t.ENUM_FIELDS.get((str(tag), tokens[-1]), ())
 
 
 def _lower_first(text: str) -> str:

@@ -23,8 +23,10 @@ from homewidgets.outbound.redis_streams import (
 @dataclass(frozen=True, slots=True)
 class RedisAdapters:
     client: RedisClient
+    push_client: RedisClient
     blocking_client: RedisClient
     store: RedisWidgetStore
+    push_store: RedisWidgetStore
     feed: RedisChangeFeed
     queue: RedisRefreshQueue
     events: RedisEventLog
@@ -36,8 +38,8 @@ class RedisAdapters:
         )
 
     async def aclose(self) -> None:
-        await self.client.aclose()
-        await self.blocking_client.aclose()
+        for client in (self.client, self.push_client, self.blocking_client):
+            await client.aclose()
 
 
 def wire(settings: Settings) -> RedisAdapters:
@@ -47,6 +49,11 @@ def wire(settings: Settings) -> RedisAdapters:
         Timeouts(socket=settings.redis_timeout_seconds,
                  connect=settings.redis_connect_timeout_seconds),
     )
+    push_client = connect(
+        settings.redis_url,
+        Timeouts(socket=settings.redis_push_timeout_seconds,
+                 connect=settings.redis_connect_timeout_seconds),
+    )
     blocking_client = connect(
         settings.redis_url,
         Timeouts(socket=DEFAULT_MAX_BLOCK_MS / 1000 + 2.0,
@@ -54,9 +61,12 @@ def wire(settings: Settings) -> RedisAdapters:
     )
     return RedisAdapters(
         client=client,
+        push_client=push_client,
         blocking_client=blocking_client,
         store=RedisWidgetStore(client, namespace=settings.namespace,
                                user_ttl_seconds=settings.user_ttl_seconds),
+        push_store=RedisWidgetStore(push_client, namespace=settings.namespace,
+                                    user_ttl_seconds=settings.user_ttl_seconds),
         feed=RedisChangeFeed(client, namespace=settings.namespace),
         queue=RedisRefreshQueue(client, namespace=settings.namespace,
                                 maxlen=settings.refresh_stream_maxlen,

@@ -49,7 +49,7 @@ class PushApi:
         product = self._authorize(request)
         user_id = _user_id(request)
         write = self._parser.parse_put(product, user_id, await read_body(request, self._put_limit))
-        outcome = await put_widget(write, store=self._rt.store)
+        outcome = await put_widget(write, store=self._rt.writer)
         self._rt.metrics.pushed(product, 1)
         return json_response(
             {"product": product, "user_id": user_id, "version": outcome.version,
@@ -59,7 +59,7 @@ class PushApi:
     async def put_generic(self, request: Request) -> Response:
         product = self._authorize(request)
         write = self._parser.parse_put(product, None, await read_body(request, self._put_limit))
-        outcome = await put_widget(write, store=self._rt.store)
+        outcome = await put_widget(write, store=self._rt.writer)
         self._rt.metrics.pushed(product, 1)
         return json_response(
             {"product": product, "user_id": None, "version": outcome.version,
@@ -69,14 +69,14 @@ class PushApi:
     async def delete_user_widget(self, request: Request) -> Response:
         product = self._authorize(request)
         user_id = _user_id(request)
-        deleted = await self._rt.store.delete(product, user_id)
+        deleted = await self._rt.writer.delete(product, user_id)
         return json_response({"product": product, "user_id": user_id, "deleted": deleted})
 
     async def put_batch(self, request: Request) -> Response:
         product = self._authorize(request)
         raw = await read_body(request, self._batch_limit)
         parsed = self._parser.parse_batch(product, raw, self._rt.settings.max_batch_items)
-        results = await put_batch(parsed, store=self._rt.store)
+        results = await put_batch(parsed, store=self._rt.writer)
         stored = sum(1 for r in results if r.status == 200)
         self._rt.metrics.pushed(product, stored)
         self._rt.metrics.rejected(product, len(results) - stored)
