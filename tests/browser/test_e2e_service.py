@@ -177,7 +177,7 @@ def test_a_dismissal_in_the_page_reaches_the_products_event_stream(
 
     deadline = time.monotonic() + 8  # the page batches events for up to 3 s
     while not dismissals() and time.monotonic() < deadline:
-        time.sleep(0.2)
+        page.wait_for_timeout(200)
     found = dismissals()
     assert len(found) == 1, live.product_events("mobile")
     assert found[0]["product"] == "mobile"

@@ -339,8 +339,16 @@ def test_msgspec_paths_become_json_pointers() -> None:
     )
 
 
-def test_only_cards_hold_components_outside_fallback_and_lists() -> None:
+def test_only_cards_have_more_than_one_nested_slot_besides_fallback() -> None:
     # The fast tree walk special-cases Card; a new slot elsewhere must change it too.
+    lists = {cls.__name__: cls.NESTED_LISTS for cls in t.COMPONENT_TYPES if cls.NESTED_LISTS}
+    assert lists == {
+        "Section": ("children",),
+        "Carousel": ("items",),
+        "Card": ("children", "actions"),
+        "Row": ("children",),
+        "Column": ("children",),
+    }
     singles = {cls.__name__: cls.NESTED for cls in t.COMPONENT_TYPES if cls.NESTED != ("fallback",)}
     assert singles == {"Card": ("fallback", "image", "badge")}
 

@@ -160,15 +160,19 @@ class ContentValidator:
                     action = node.action
                     if type(action) is navigate and not url_ok(action.url):
                         return False
-                elif cls is card:  # the only type with nested fields besides `fallback`
+                elif cls is card:  # the only type with more than one nested slot
                     if node.image is not unset:
                         add(node.image)
                     if node.badge is not unset:
                         add(node.badge)
+                    add_all(node.children)
+                    add_all(node.actions)
+                else:
+                    lists = cls.NESTED_LISTS  # at most one (`children` or `items`)
+                    if lists:
+                        add_all(getattr(node, lists[0]))
                 if node.fallback is not unset:
                     add(node.fallback)
-                for name in cls.NESTED_LISTS:
-                    add_all(getattr(node, name))
             if not below:
                 return True
             level = below

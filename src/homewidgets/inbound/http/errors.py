@@ -7,6 +7,7 @@ with a bare 500 body.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 import msgspec
@@ -20,6 +21,7 @@ from homewidgets.domain.errors import (
     InvalidUserId,
     InvalidWidget,
     Problem,
+    RateLimited,
     StaleVersion,
     StoreUnavailable,
     Unauthorized,
@@ -76,6 +78,11 @@ def response_for(exc: HomewidgetsError) -> Response:
         return error_response(
             409, "stale_version", str(exc), [Problem("/version", str(exc))],
             stored_version=exc.stored_version,
+        )
+    if isinstance(exc, RateLimited):
+        return error_response(
+            429, "rate_limited", str(exc),
+            headers={"retry-after": str(max(1, math.ceil(exc.retry_after)))},
         )
     if isinstance(exc, StoreUnavailable):
         return error_response(
