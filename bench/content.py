@@ -1,9 +1,10 @@
-"""Widget content for the benchmark: the simulated products' widgets, trimmed to ~700 bytes.
+"""Widget content for the benchmark: the simulated products' widgets, trimmed to ~750 bytes.
 
 The proof of concept answered 5.6 KiB per home from 8 products. The simulator's full
 personalised widgets are about 12 KiB per home, so each is trimmed (list entries dropped
-from the end) until it fits `TARGET_BYTES`; it stays valid SDUI and still differs per user. A pool of users' widgets is built once per product and
-reused round-robin: building 800,000 widgets in the client would measure the client.
+from the end) until it fits `TARGET_BYTES`; it stays valid SDUI and still differs per
+user. A pool of users' widgets is built once per product and reused round-robin:
+building 800,000 widgets in the client would measure the client.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 Builds the production app (embedded L2) around `users` seeded homes, warms L1, then
 calls the ASGI app directly with a prebuilt scope and a `send` that only counts, so the
-figure (process CPU time, not wall time: the machine is shared) is what our code costs per request (parse, L1, headers, the two sends'
-dicts). Compare with the CPU µs/request the HTTP runs measure: the rest is granian,
-the event loop and the kernel. `--cprofile` prints where those microseconds go.
+figure (process CPU time, not wall time: the machine is shared) is what our code costs
+per request (parse, L1, headers, the two sends' dicts). Compare with the CPU µs/request
+the HTTP runs measure: the rest is granian, the event loop and the kernel. `--cprofile`
+prints where those microseconds go.
 
     python bench/inprocess.py [--users 10000] [--requests 200000] [--cprofile]
 """
@@ -23,12 +24,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from content import generic_pools, personalised_pool, user_ids  # noqa: E402
-from homewidgets.bootstrap import build_runtime  # noqa: E402
-from homewidgets.config import Settings  # noqa: E402
-from homewidgets.domain.model import WidgetWrite  # noqa: E402
-from homewidgets.inbound.http.app import create_app  # noqa: E402
-from homewidgets.products.content import PRODUCT_IDS  # noqa: E402
+from content import generic_pools, personalised_pool, user_ids
+
+from homewidgets.bootstrap import build_runtime
+from homewidgets.config import Settings
+from homewidgets.domain.model import WidgetWrite
+from homewidgets.inbound.http.app import create_app
+from homewidgets.products.content import PRODUCT_IDS
 
 
 def scope_for(path: str) -> dict[str, Any]:
@@ -62,8 +64,8 @@ async def run(users: int, requests: int, profile: bool, unknown: bool) -> None:
         await app(scope, receive, send)
     if unknown:
         rng = random.Random(1)
-        order = [scope_for("/get_recommendations/%08x-0000-4000-8000-%012x"
-                           % (rng.getrandbits(32), rng.getrandbits(48))) for _ in range(requests)]
+        order = [scope_for(f"/get_recommendations/{rng.getrandbits(32):08x}-0000-4000-8000-"
+                           f"{rng.getrandbits(48):012x}") for _ in range(requests)]
     else:
         rng = random.Random(1)
         order = [known[rng.randrange(users)] for _ in range(requests)]

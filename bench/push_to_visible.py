@@ -18,8 +18,8 @@ import time
 from collections.abc import Sequence
 
 import httpx
-
 from content import personalised_pool, user_ids
+
 from homewidgets.registry import demo_token
 
 PRODUCT = "car_insurance"

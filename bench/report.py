@@ -17,7 +17,9 @@ TARGET_P99_MS = 50.0
 def _row(name: str, run: str, side: dict[str, Any], ratio: float | None) -> str:
     ratio_text = "" if ratio is None else f"{ratio:.2f}"
     return (f"| {name} | {run} | {side['rps']:,} | {side['p50_ms']} | {side['p99_ms']} | "
-            f"{side['errors']} | {ratio_text} | {side.get('server_cpu_us_per_request', '')} |")
+            f"{side['errors']} | {ratio_text} | {side.get('server_cpu_us_per_request', '')} | "
+            f"{side.get('server_system_cpu_us_per_request', '')} | "
+            f"{side.get('wrk_cpu_us_per_request', '')} |")
 
 
 def render(results: dict[str, Any]) -> str:
@@ -33,22 +35,24 @@ def render(results: dict[str, Any]) -> str:
         f"nginx body {results.get('nginx_body_bytes', '?')} bytes.",
         "",
         "| server | run | req/s | p50 ms | p99 ms | errors | ratio to nginx | "
-        "server CPU µs/req |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "server CPU µs/req | of which kernel | wrk CPU µs/req |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, block in results["scenarios"].items():
         for run, pair in block.get("runs", {}).items():
             lines.append(_row("nginx (same minute)", run, pair["nginx"], None))
             lines.append(_row(name, run, pair["service"], pair["ratio"]))
     lines += ["", "## Batch push (widgets:batch, 1,000 items per call, 2 in flight)", "",
-              "| scenario | widgets | seconds | widgets/s | refused | retried calls (503) |",
-              "| --- | --- | --- | --- | --- | --- |"]
+              "| scenario | widgets | seconds | widgets/s | refused | retried calls (503) | "
+              "CPU µs/widget (service + Redis) |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]
     for name, block in results["scenarios"].items():
         push = block.get("push")
         if push:
             lines.append(f"| {name} | {push['widgets']:,} | {push['seconds']} | "
                          f"{push['widgets_per_second']:,} | {push['refused_items']} | "
-                         f"{push.get('retried_calls', 0)} |")
+                         f"{push.get('retried_calls', 0)} | "
+                         f"{push.get('server_and_redis_cpu_us_per_widget', '')} |")
     ptv = results.get("push_to_visible")
     if ptv:
         lines += ["", "## Push-to-visible, two instances on one Redis", "",

@@ -31,16 +31,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-import httpx  # noqa: E402
-
-from content import user_ids  # noqa: E402
-from procs import ROOT, VENV_BIN, Proc, free_port, start_redis, start_service  # noqa: E402
-from profiling import profile_worker  # noqa: E402
-from push_to_visible import measure as push_to_visible  # noqa: E402
-from report import write_report  # noqa: E402
-from seed import seed  # noqa: E402
-from warm import warm  # noqa: E402
-from wrkrun import WrkResult, run_wrk  # noqa: E402
+import httpx
+from content import user_ids
+from procs import ROOT, VENV_BIN, Proc, free_port, start_redis, start_service
+from profiling import profile_worker
+from push_to_visible import measure as push_to_visible
+from report import write_report
+from seed import seed
+from warm import warm
+from wrkrun import WrkResult, run_wrk
 
 BENCH = Path(__file__).resolve().parent
 
@@ -97,15 +96,16 @@ def load() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of these processes (all their threads) so far."""
+def cpu_seconds(pids: list[int], part: str = "both") -> float:
+    """User and/or system CPU of these processes (all their threads) so far."""
     total = 0
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])
+        total += (int(fields[11]) if part != "system" else 0) + (
+            int(fields[12]) if part != "user" else 0)
     return total / os.sysconf("SC_CLK_TCK")
 
 
@@ -127,6 +127,7 @@ class Bench:
         self.procs: list[Proc] = []
         self.nginx_port = 0
         self.nginx_pids: list[int] = []
+        self.redis_pid = 0
         self.results: dict[str, Any] = {
             "date_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "machine": machine(), "args": vars(args), "scenarios": {}, "log": [],
@@ -149,11 +150,15 @@ class Bench:
             run_wrk(label + " warm-up", port, script, connections=connections,
                     seconds=a.warmup, users_file=users)
         before, wrk_before, load_before = cpu_seconds(pids), children_cpu(), load()
+        system_before = cpu_seconds(pids, "system")
         result = run_wrk(label, port, script, connections=connections, seconds=a.seconds,
                          users_file=users, raw_dir=self.out, threads=a.threads)
         server_cpu, wrk_cpu = cpu_seconds(pids) - before, children_cpu() - wrk_before
+        system_cpu = cpu_seconds(pids, "system") - system_before
         cost = {
             "server_cpu_us_per_request": round(1e6 * server_cpu / max(result.requests, 1), 1),
+            "server_system_cpu_us_per_request": round(
+                1e6 * system_cpu / max(result.requests, 1), 1),
             "wrk_cpu_us_per_request": round(1e6 * wrk_cpu / max(result.requests, 1), 1),
             "server_cores_busy": round(server_cpu / result.seconds, 2),
             "load_before": load_before,
@@ -166,6 +171,7 @@ class Bench:
     def run(self) -> None:
         redis, redis_url = start_redis(self.work)
         self.procs.append(redis)
+        self.redis_pid = redis.pid
         try:
             for name in self.args.scenarios.split(","):
                 self.scenario(name, redis_url)
@@ -181,9 +187,12 @@ class Bench:
         print((self.out / "results.md").read_text())
 
     def scenario(self, name: str, redis_url: str) -> None:
-        uses_redis, workers, env, granian_args = SCENARIOS.get(name) or custom(name)
+        base_name, _, source = name.partition("@")  # "embedded@/tmp/patched/src": A/B a change
+        uses_redis, workers, env, granian_args = SCENARIOS.get(base_name) or custom(base_name)
         url = redis_url if uses_redis else None
         extra = {"HOMEWIDGETS_NAMESPACE": "hwb:", **env}
+        if source:
+            extra["PYTHONPATH"] = source
         command = None
         if granian_args is not None:
             command = [*GRANIAN_BASE, "--workers", str(workers), *granian_args, APP]
@@ -197,6 +206,8 @@ class Bench:
         try:
             base = f"http://127.0.0.1:{port}"
             pids = proc.children() or [proc.pid]
+            watched = pids + ([self.redis_pid] if uses_redis else [])
+            cpu_before, client_before = cpu_seconds(watched), os.times()
             if seeded:
                 self.note(f"{name}: re-push of {self.args.repush} users (version 2)")
                 block["push"] = asdict(asyncio.run(
@@ -205,7 +216,16 @@ class Bench:
                 self.note(f"{name}: seeding {len(self.users)} users x 8 products")
                 block["push"] = asdict(asyncio.run(seed(base, self.users)))
                 self.results["redis_seeded"] = self.results.get("redis_seeded") or uses_redis
-            self.note(f"{name}: push {block['push']['widgets_per_second']} widgets/s")
+            client_after = os.times()
+            widgets = block["push"]["widgets"]
+            block["push"]["server_and_redis_cpu_us_per_widget"] = round(
+                1e6 * (cpu_seconds(watched) - cpu_before) / widgets, 1)
+            block["push"]["client_cpu_us_per_widget"] = round(1e6 * (
+                client_after.user + client_after.system - client_before.user
+                - client_before.system) / widgets, 1)
+            self.note(f"{name}: push {block['push']['widgets_per_second']} widgets/s, "
+                      f"{block['push']['server_and_redis_cpu_us_per_widget']} CPU-us/widget "
+                      "(service + Redis)")
             block["warm"] = asyncio.run(warm(port, self.users, pids))
             self.note(f"{name}: warm-up {block['warm']}")
             body = httpx.get(f"{base}/get_recommendations/{self.users[0]}").content

@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass
 
 import httpx
 import msgspec
-
 from content import batch_body, generic_pools, personalised_pool, user_ids
+
 from homewidgets.products.content import PRODUCT_IDS
 from homewidgets.registry import demo_token
 

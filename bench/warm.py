@@ -14,7 +14,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-PER_WORKER = 4  # connections walking the users in parallel on each worker
+PER_WORKER = 8  # connections walking the users in parallel on each worker
+PIPELINE = 16  # requests written before their answers are read (HTTP/1.1 pipelining)
 MAX_TRIES = 64
 
 
@@ -54,6 +55,10 @@ async def _open(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
 
 async def _get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str) -> int:
     writer.write(f"GET {path} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n".encode())
+    return await _answer(reader)
+
+
+async def _answer(reader: asyncio.StreamReader) -> int:
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
     length = 0
@@ -86,11 +91,18 @@ async def warm(port: int, users: list[str], worker_pids: list[int],
             spare.append(conn)
     bad = 0
 
-    async def walk(conn: tuple[asyncio.StreamReader, asyncio.StreamWriter], part: list[str]) -> None:
+    Conn = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+    async def walk(conn: Conn, part: list[str]) -> None:
         nonlocal bad
-        for user in part:
-            if await _get(*conn, prefix + user) != 200:
-                bad += 1
+        reader, writer = conn
+        for start in range(0, len(part), PIPELINE):
+            chunk = part[start:start + PIPELINE]
+            writer.write(b"".join(f"GET {prefix}{user} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n"
+                                  .encode() for user in chunk))
+            for _ in chunk:
+                if await _answer(reader) != 200:
+                    bad += 1
 
     jobs = []
     for conns in by_worker.values():

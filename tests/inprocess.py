@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 
@@ -39,7 +39,9 @@ class Service:
 @asynccontextmanager
 async def in_process_service(settings: Settings | None = None) -> AsyncIterator[Service]:
     store = SwitchableStore()
-    runtime = build_runtime(settings or Settings(generic_ttl_seconds=0.2), store=store)
+    # No in-process refresh worker: these tests have no product backends to pull from.
+    settings = settings or Settings(generic_ttl_seconds=0.2)
+    runtime = build_runtime(replace(settings, embedded_worker=False), store=store)
     app = create_app(runtime)
     await runtime.start()
     try:

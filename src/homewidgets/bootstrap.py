@@ -86,7 +86,7 @@ def build_runtime(
         refresher=refresher,
         watchers=HomeWatchers(),
     )
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         registry=registry,
         store=store,
@@ -106,6 +106,11 @@ def build_runtime(
         background=background,
         closers=closers,
     )
+    if settings.runs_embedded_worker:
+        from homewidgets.inbound.worker import embedded_worker
+
+        runtime.background.append(embedded_worker(runtime))
+    return runtime
 
 
 def _authenticator(settings: Settings) -> UserAuthenticator | None:

@@ -55,22 +55,28 @@ class Histogram:
         return out
 
 
+# Every status the bare read path can answer with; its counters are pre-seeded with them.
+READ_PATH_STATUSES = (200, 304, 401, 403, 405, 422)
+
+
 class RouteStats:
     """Requests of one (method, route): counts by status code and a latency histogram.
 
     The read path updates the slots inline (`statuses[status] += 1`, then
     `buckets[bisect_left(LATENCY_BUCKETS, elapsed)] += 1`, `total += elapsed`) rather than
-    through a method call; the control plane calls `observe`.
+    through a method call; the control plane calls `observe`. `statuses` is a plain dict
+    (not a Counter: CPython's fast path for `d[k] += 1` is for exact dicts only), so the
+    read path's statuses are there from the start.
     """
 
     __slots__ = ("latency", "statuses")
 
-    def __init__(self) -> None:
-        self.statuses: Counter[int] = Counter()
+    def __init__(self, statuses: tuple[int, ...] = ()) -> None:
+        self.statuses: dict[int, int] = dict.fromkeys(statuses, 0)
         self.latency = Histogram()
 
     def observe(self, status: int, seconds: float) -> None:
-        self.statuses[status] += 1
+        self.statuses[status] = self.statuses.get(status, 0) + 1
         self.latency.observe(seconds)
 
 
@@ -80,8 +86,8 @@ class ReadPathStats:
     __slots__ = ("compat", "home", "l1_lookups", "l1_misses")
 
     def __init__(self) -> None:
-        self.home = RouteStats()
-        self.compat = RouteStats()
+        self.home = RouteStats(READ_PATH_STATUSES)
+        self.compat = RouteStats(READ_PATH_STATUSES)
         self.l1_lookups = 0
         self.l1_misses = 0
 

@@ -4,7 +4,8 @@
 widget with its demo token, read its events stream) and what the page reads (a home), all
 over plain HTTP on loopback, so a test drives the service exactly as its users do.
 `local_only` keeps the browser on 127.0.0.1: SDUI documents may name https images
-elsewhere, and these tests never send traffic off the machine.
+elsewhere, and these tests never send traffic off the machine. The end of the module holds
+what the tests look for in the page: the texts a component must show, and in-page probes.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class LiveService:
         self, product: str, user_id: str | None, content: Json, *, version: int | None = None
     ) -> Pushed:
         """PUT one widget as the product (its generic one when `user_id` is None)."""
-        path = f"/generic" if user_id is None else f"/widgets/{user_id}"
+        path = "/generic" if user_id is None else f"/widgets/{user_id}"
         body: Json = {"content": content}
         if version is not None:
             body["version"] = version
@@ -100,11 +101,15 @@ class ColdStack:
         self.service.stop()
 
 
-def start_cold_stack(tmp_path: Path, latency_ms: int = 20) -> ColdStack:
+def start_cold_stack(
+    tmp_path: Path, latency_ms: int = 20, env: dict[str, str] | None = None
+) -> ColdStack:
     """Products answer pulls after `latency_ms` and push their generic widgets at start."""
     products_port = free_port()
     products_url = f"http://127.0.0.1:{products_port}"
-    service = start_live_service(tmp_path, {"HOMEWIDGETS_PRODUCTS_URL": products_url})
+    service = start_live_service(
+        tmp_path, {"HOMEWIDGETS_PRODUCTS_URL": products_url, **(env or {})}
+    )
     try:
         products = start_products(
             tmp_path, "--service-url", service.url, "--latency-ms", str(latency_ms),
@@ -131,3 +136,72 @@ def local_only(context: BrowserContext | Page) -> None:
 
 
 OFF_LOOPBACK = re.compile(r"^(?!https?://127\.0\.0\.1[:/])")
+
+
+# ---- what the tests look for in the page ---------------------------------------------------
+
+
+def expected_texts(node: Any) -> list[str]:
+    """The strings a component shows as text: titles, subtitles, texts, labels (no fallbacks)."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        found += [
+            node[k] for k in ("title", "subtitle", "text", "label") if isinstance(node.get(k), str)
+        ]
+        for key in ("children", "items", "actions"):
+            for child in node.get(key) or []:
+                found += expected_texts(child)
+        for key in ("image", "badge"):
+            found += expected_texts(node.get(key))
+    return found
+
+
+def expected_alts(node: Any) -> list[str]:
+    if not isinstance(node, dict):
+        return []
+    found = [node["alt"]] if isinstance(node.get("alt"), str) else []
+    for key in ("children", "items", "actions"):
+        for child in node.get(key) or []:
+            found += expected_alts(child)
+    return found + expected_alts(node.get("image"))
+
+
+STATUS_HISTORY = """
+window.__statusHistory = [];
+document.addEventListener('DOMContentLoaded', () => {
+  const status = document.getElementById('status');
+  const note = () => window.__statusHistory.push({
+    status: status.textContent,
+    widgets: document.querySelectorAll('.widget[data-product]').length,
+    tagged: [...document.querySelectorAll('.widget-tag')].filter(t => !t.hidden).length,
+  });
+  note();
+  new MutationObserver(note).observe(status, {childList: true, characterData: true, subtree: true});
+});
+"""
+"""Records every text of the status line with the widgets shown at that moment."""
+
+COVERED_CARD_TEXT = """() => [...document.querySelectorAll('.sd-card-in')].flatMap(inner => {
+  const media = inner.querySelector(':scope > .sd-card-media > .sd-image');
+  const body = inner.querySelector(':scope > .sd-card-body');
+  if (!media || !body) return [];
+  const m = media.getBoundingClientRect(), b = body.getBoundingClientRect();
+  const sideBySide = getComputedStyle(inner).display === 'grid';
+  const overlap = sideBySide ? m.right - b.left : m.bottom - b.top;
+  const card = inner.closest('[data-sdui-id]');
+  return overlap > 1 ? [`${card ? card.dataset.sduiId : '?'} by ${Math.round(overlap)} px`] : [];
+})"""
+"""Cards whose picture reaches into their text column (or, stacked, below its top)."""
+
+
+LOAD_PHASES = """() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const done = name => {
+    const e = performance.getEntriesByType('resource').find(r => r.name.includes(name));
+    return e ? Math.round(e.responseEnd) : null;
+  };
+  return {html: Math.round(nav.responseEnd), home: done('/v1/home/'),
+          app_js: done('/static/app.js'), css: done('/static/styles.css'),
+          widget: Math.round(window.__firstWidgetMs)};
+}"""
+"""When each part of a load had arrived (ms since navigation start), to see where time goes."""

@@ -17,10 +17,22 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
-from live_service import Json, LiveService, local_only, start_cold_stack, start_live_service
+from live_service import (
+    COVERED_CARD_TEXT,
+    LOAD_PHASES,
+    STATUS_HISTORY,
+    Json,
+    LiveService,
+    expected_alts,
+    expected_texts,
+    local_only,
+    start_cold_stack,
+    start_live_service,
+)
 from pages import SCREENSHOTS, component_types, new_context, open_home, screenshot, sdui_types
-from test_screenshots import scroll_through
 from playwright.sync_api import Browser, Page, expect
+from samples import DEMO_USER
+from test_screenshots import scroll_through
 
 from homewidgets.conformance import load_cases
 from homewidgets.domain.sdui import COMPONENT_TAGS
@@ -30,6 +42,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 FIGURES = SCREENSHOTS.parent / "e2e-figures.json"
 VALID_CASES = [c for c in load_cases() if c.valid]
+SCHEMES: tuple[Literal["light", "dark"], ...] = ("light", "dark")
 
 
 def record_figure(name: str, value: Any) -> None:
@@ -76,30 +89,6 @@ def text_widget(text: str, cid: str = "msg") -> Json:
     ]}  # fmt: skip
 
 
-def expected_texts(node: Any) -> list[str]:
-    """The strings a component shows as text: titles, subtitles, texts, labels (no fallbacks)."""
-    found: list[str] = []
-    if isinstance(node, dict):
-        found += [node[k] for k in ("title", "subtitle", "text", "label") if isinstance(
-            node.get(k), str)]
-        for key in ("children", "items", "actions"):
-            for child in node.get(key) or []:
-                found += expected_texts(child)
-        for key in ("image", "badge"):
-            found += expected_texts(node.get(key))
-    return found
-
-
-def expected_alts(node: Any) -> list[str]:
-    if not isinstance(node, dict):
-        return []
-    found = [node["alt"]] if isinstance(node.get("alt"), str) else []
-    for key in ("children", "items", "actions"):
-        for child in node.get(key) or []:
-            found += expected_alts(child)
-    return found + expected_alts(node.get("image"))
-
-
 def assert_widget_shows(page: Page, product: str, content: Json, name: str) -> set[str]:
     """Every component type and text of `content` is in the product's widget; its types."""
     scope = f"#w-{product}"
@@ -108,7 +97,9 @@ def assert_widget_shows(page: Page, product: str, content: Json, name: str) -> s
     shown = page.eval_on_selector(scope, "e => e.textContent")
     missing = [t for t in expected_texts(content) if t not in shown]
     assert missing == [], (name, missing)
-    alts = page.eval_on_selector_all(f"{scope} [data-sdui-type=image] img", "es => es.map(e => e.alt)")
+    alts = page.eval_on_selector_all(
+        f"{scope} [data-sdui-type=image] img", "es => es.map(e => e.alt)"
+    )
     assert [a for a in expected_alts(content) if a not in alts] == [], name
     return types
 
@@ -119,7 +110,7 @@ def test_every_catalogue_component_pushed_to_the_service_renders_with_its_text(
     rendered: set[str] = set()
     for start in range(0, len(VALID_CASES), len(PRODUCT_IDS)):
         user = new_user()
-        batch = list(zip(PRODUCT_IDS, VALID_CASES[start:start + len(PRODUCT_IDS)], strict=False))
+        batch = list(zip(PRODUCT_IDS, VALID_CASES[start : start + len(PRODUCT_IDS)], strict=False))
         for product, case in batch:
             live.push(product, user, json.loads(case.content))
         open_home(page, user)
@@ -152,12 +143,18 @@ def test_a_push_appears_on_the_open_page_within_a_second_without_a_reload(
                           {childList: true, subtree: true, characterData: true}); }""",
             text,
         )
+        sent = time.time()
         pushed = live.push("energy", user, text_widget(text, "en"), version=version)
         page.wait_for_function("window.__seenAt !== undefined", timeout=5000)
-        delays.append(page.evaluate("window.__seenAt") / 1000 - pushed.at)
+        seen = page.evaluate("window.__seenAt") / 1000
+        delays.append((seen - pushed.at, seen - sent))
         expect(page.locator("#w-energy")).to_have_attribute("data-version", str(version))
-    record_figure("push_to_dom_ms", [round(d * 1000, 1) for d in delays])
-    assert max(delays) < 1.0, delays
+    record_figure("push_to_dom_ms", {
+        "from_put_response": [round(after * 1000, 1) for after, _ in delays],
+        "from_put_request": [round(since * 1000, 1) for _, since in delays],
+    })  # fmt: skip
+    # from the response as asked; from the request too, which a slow test process cannot flatter
+    assert max(since for _, since in delays) < 1.0, delays
     assert page.evaluate("window.__sameDocument") is True
     assert len(navigations) == 1, navigations  # the first load only
 
@@ -208,19 +205,31 @@ def test_a_cold_user_sees_generic_widgets_first_then_personalised_ones_live(
 ) -> None:
     stack = start_cold_stack(tmp_path, latency_ms=20)
     try:
-        service = stack.service
-        deadline = time.monotonic() + 10  # the products push their generic widgets at start
-        while len(service.home(new_user())["widgets"]) < len(PRODUCT_IDS):
-            assert time.monotonic() < deadline, "the products never pushed their generics"
-            time.sleep(0.1)
-        context = new_context(browser, service.url)
-        local_only(context)
-        context.add_init_script(STATUS_HISTORY)
+        assert_a_cold_user_goes_personalised_live(browser, stack.service)
+    finally:
+        stack.stop()
+
+
+def assert_a_cold_user_goes_personalised_live(browser: Browser, service: LiveService) -> None:
+    """A new user's page shows the generics, then every product's own widget, in place.
+
+    Needs the service's refresh worker (in-process with the embedded L2) to pull the
+    products for the user the page's read enqueued.
+    """
+    deadline = time.monotonic() + 10  # the products push their generic widgets at start
+    while len(service.home(new_user())["widgets"]) < len(PRODUCT_IDS):
+        assert time.monotonic() < deadline, "the products never pushed their generics"
+        time.sleep(0.1)
+    context = new_context(browser, service.url)
+    local_only(context)
+    context.add_init_script(STATUS_HISTORY)
+    try:
         page = context.new_page()
         open_home(page, new_user())
         page.evaluate("window.__sameDocument = true")
-        expect(page.locator("#status")).to_have_text(
-            "Personalised for you", timeout=8000)  # needs the embedded refresh worker
+        expect(page.locator("#status"), "no refresh worker personalised the new user").to_have_text(
+            "Personalised for you", timeout=8000
+        )
         history = page.evaluate("window.__statusHistory")
         generic = [s for s in history if s["status"] == "Popular right now"]
         assert generic and generic[0]["widgets"] == len(PRODUCT_IDS), history
@@ -229,60 +238,68 @@ def test_a_cold_user_sees_generic_widgets_first_then_personalised_ones_live(
         assert history.index(generic[0]) < first, history
         expect(page.locator(".widget-tag:visible")).to_have_count(len(PRODUCT_IDS))
         assert page.evaluate("window.__sameDocument") is True
-        context.close()
     finally:
-        stack.stop()
-
-
-STATUS_HISTORY = """
-window.__statusHistory = [];
-document.addEventListener('DOMContentLoaded', () => {
-  const status = document.getElementById('status');
-  const note = () => window.__statusHistory.push({
-    status: status.textContent,
-    widgets: document.querySelectorAll('.widget[data-product]').length,
-    tagged: [...document.querySelectorAll('.widget-tag')].filter(t => !t.hidden).length,
-  });
-  note();
-  new MutationObserver(note).observe(status, {childList: true, characterData: true, subtree: true});
-});
-"""
-"""Records every text of the status line with the widgets shown at that moment."""
-
-SCHEMES: tuple[Literal["light", "dark"], ...] = ("light", "dark")
+        context.close()
 
 
 @pytest.fixture(scope="module")
 def personalised_user(live: LiveService) -> str:
-    user = new_user()
+    """The page's first demo identity (a greeting by name), personalised by every product."""
+    user = DEMO_USER
     for product in PRODUCT_IDS:
         live.push(product, user, personalised_widget(product, user))
     return user
 
 
 @pytest.mark.parametrize("viewport", ["mobile", "desktop"])
+@pytest.mark.parametrize("scheme", SCHEMES)
 def test_screenshots_of_the_real_page_fit_the_screen(
+    browser: Browser,
+    live: LiveService,
+    personalised_user: str,
+    viewport: str,
+    scheme: Literal["light", "dark"],
+) -> None:
+    context = new_context(browser, live.url, viewport=viewport, color_scheme=scheme)
+    local_only(context)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        open_home(page, personalised_user)
+        expect(page.locator(".widget-tag:visible")).to_have_count(len(PRODUCT_IDS))
+        expect(page.locator("#greeting")).to_contain_text("Anna")
+        size = page.viewport_size
+        assert size is not None
+        assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+        scroll_through(page)  # lazy images load before the full-page picture
+        page.wait_for_function("[...document.images].every(i => i.complete)")
+        screenshot(page, f"e2e-{viewport}-{scheme}", full_page=False)
+        screenshot(page, f"e2e-{viewport}-{scheme}-full")
+    finally:
+        context.close()
+    assert errors == [], errors
+
+
+@pytest.mark.parametrize("viewport", [
+    "mobile",
+    pytest.param("desktop", marks=pytest.mark.xfail(strict=True, reason=(
+        "styles.css: in the wide card layout `.sd-card-media .sd-image {height: 100%}` with"
+        " the image's inline aspect-ratio makes it wider than its grid column when the card"
+        " body is tall (package holidays); reported, not ours to fix"))),
+])  # fmt: skip
+def test_no_card_picture_covers_its_text(
     browser: Browser, live: LiveService, personalised_user: str, viewport: str
 ) -> None:
-    for scheme in SCHEMES:
-        context = new_context(browser, live.url, viewport=viewport, color_scheme=scheme)
-        local_only(context)
+    context = new_context(browser, live.url, viewport=viewport)
+    local_only(context)
+    try:
         page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        try:
-            open_home(page, personalised_user)
-            expect(page.locator(".widget-tag:visible")).to_have_count(len(PRODUCT_IDS))
-            size = page.viewport_size
-            assert size is not None
-            assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
-            scroll_through(page)  # lazy images load before the full-page picture
-            page.wait_for_function("[...document.images].every(i => i.complete)")
-            screenshot(page, f"e2e-{viewport}-{scheme}", full_page=False)
-            screenshot(page, f"e2e-{viewport}-{scheme}-full")
-        finally:
-            context.close()
-        assert errors == [], errors
+        open_home(page, personalised_user)
+        expect(page.locator(".widget-tag:visible")).to_have_count(len(PRODUCT_IDS))
+        assert page.evaluate(COVERED_CARD_TEXT) == []
+    finally:
+        context.close()
 
 
 def test_time_to_first_widget_from_the_real_service_on_loopback(
@@ -290,14 +307,18 @@ def test_time_to_first_widget_from_the_real_service_on_loopback(
 ) -> None:
     context = new_context(browser, live.url)
     local_only(context)
-    times = []
+    times, phases = [], []
     try:
         for _ in range(5):
             page = context.new_page()
             times.append(open_home(page, personalised_user))
+            phases.append(page.evaluate(LOAD_PHASES))
             page.close()
     finally:
         context.close()
     median = round(statistics.median(times), 1)
-    record_figure("first_widget_ms", {"runs": [round(t, 1) for t in times], "median": median})
+    record_figure(
+        "first_widget_ms",
+        {"runs": [round(t, 1) for t in times], "median": median, "phases": phases},
+    )
     assert median < 3000, times  # generous: the machine is shared; the figure is the point

@@ -78,6 +78,12 @@ async def _serve(settings: Settings) -> None:
                 consumer.consumer, worker.batch_size, settings.product_timeout_seconds,
                 settings.claim_idle_ms,
             )  # fmt: skip
+            if settings.claim_idle_ms < 1000 * backend.budget_seconds:
+                log.warning(
+                    "claim idle %d ms is shorter than a pull's budget (%.1f s): a slow batch "
+                    "may be claimed and pulled again by another worker",
+                    settings.claim_idle_ms, backend.budget_seconds,
+                )  # fmt: skip
             reporter = asyncio.create_task(_report(worker, stop))
             await worker.run(stop)
             await reporter
