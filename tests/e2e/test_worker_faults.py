@@ -98,12 +98,12 @@ def stop_stack(stack: Stack) -> None:
         process.stop()
 
 
-SLOW_MS = 5000
+SLOW_MS = 3000
 
 
 @pytest.fixture
 def slow_products(tmp_path: Path, redis_url: str) -> Iterator[Stack]:
-    """Every product takes 5 s to answer a pull: a kill lands inside the batch."""
+    """Every product takes 3 s to answer a pull: a kill lands inside the batch."""
     stack = start_stack(tmp_path, redis_url, "--latency-ms", str(SLOW_MS))
     yield stack
     stop_stack(stack)
@@ -130,10 +130,10 @@ def test_a_worker_killed_mid_batch_loses_no_request_another_worker_finishes_it(
 ) -> None:
     stack = slow_products
     doomed = stack.worker("doomed", HOMEWIDGETS_PRODUCT_TIMEOUT_SECONDS="10")
-    users = [str(uuid.uuid4()) for _ in range(20)]
+    users = [str(uuid.uuid4()) for _ in range(10)]
     read_all(stack, users)
-    # The doomed worker has asked every product about every user; the answers take 5 s.
-    eventually(lambda: all_asked(stack, users), timeout=4)
+    # The doomed worker has asked every product about every user; the answers take 3 s.
+    eventually(lambda: all_asked(stack, users), timeout=2.5)
     doomed.kill()
     abandoned = pending_users(stack)
     assert abandoned, "the kill should land while requests are unacknowledged"
