@@ -45,7 +45,8 @@ class ColdStack:
 
     def stats(self) -> dict[str, Any]:
         products: dict[str, Any] = httpx.get(f"{self.products.url}/stats", timeout=5).json()
-        return products["products"]
+        by_product: dict[str, Any] = products["products"]
+        return by_product
 
     def reset_stats(self) -> None:
         httpx.post(f"{self.products.url}/admin/reset-stats", timeout=5).raise_for_status()

@@ -182,7 +182,7 @@ class EmbeddedWorker:
                 )
                 self.worker = build_worker(
                     settings, registry=runtime.registry, consumer=consumer,
-                    store=runtime.store, backend=backend, parser=runtime.parser,
+                    store=runtime.writer, backend=backend, parser=runtime.parser,
                 )  # fmt: skip
                 await self.worker.run(asyncio.Event())  # never set: cancelled at shutdown
         finally:

@@ -76,7 +76,7 @@ function carousel(c, ctx, level, depth) {
     const t = heading(level, 'sd-title', c.title);
     head.append(t);
     el.setAttribute('aria-label', String(c.title));
-  }
+  } else el.classList.add('sd-untitled'); // no header row: the buttons sit on the track's edges
   const track = h('ul', 'sd-track');
   track.tabIndex = 0;
   track.setAttribute('aria-label', c.title ? `${c.title}: items` : 'Items');
