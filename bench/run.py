@@ -199,7 +199,11 @@ class Bench:
         block: dict[str, Any] = {"workers": workers, "redis": uses_redis,
                                  "command": " ".join(command) if command else
                                  f"homewidgets serve --workers {workers}", "env": extra}
-        self.results["scenarios"][name] = block
+        key, round_no = name, 1
+        while key in self.results["scenarios"]:  # the same scenario again: an A/B round
+            round_no += 1
+            key = f"{name} #{round_no}"
+        self.results["scenarios"][key] = block
         seeded = uses_redis and self.results.get("redis_seeded")
         proc, port = start_service(self.work, name, redis_url=url, workers=workers,
                                    extra_env=extra, command=command)

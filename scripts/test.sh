@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything CI runs, on a fresh Debian machine with Python 3.11 or on a dev box:
-# installs what is missing (redis-server, chromium, the venv), then lint, types, tests.
+# installs what is missing (redis-server, chromium, nginx, the venv), then lint, types, tests.
 # Arguments are passed to pytest, e.g. `scripts/test.sh -m "not cluster" -x`.
 set -euo pipefail
 
@@ -14,8 +14,8 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y "$@"
 }
 
-if ! command -v redis-server >/dev/null || ! command -v chromium >/dev/null; then
-    apt_install redis-server chromium
+if ! command -v redis-server >/dev/null || ! command -v chromium >/dev/null || ! command -v nginx >/dev/null; then
+    apt_install redis-server chromium nginx
 fi
 
 python="${PYTHON:-python3.11}"

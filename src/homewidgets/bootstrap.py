@@ -26,6 +26,7 @@ from homewidgets.domain.read_home import HomeReader
 from homewidgets.domain.refresh_requests import RefreshRequester
 from homewidgets.domain.sdui import ContentValidator
 from homewidgets.metrics import Metrics
+from homewidgets.observability.store import InstrumentedStore
 from homewidgets.outbound.l1_cache import MokaHomeCache
 from homewidgets.registry import demo_registry, load_registry
 from homewidgets.runtime import Runtime
@@ -69,6 +70,10 @@ def build_runtime(
         events = events or wired_memory.events
     assert feed is not None and queue is not None and events is not None
 
+    metrics = Metrics()
+    store = InstrumentedStore(store, metrics)
+    if push_store is not None:
+        push_store = InstrumentedStore(push_store, metrics)
     validator = ContentValidator(
         allowed_schemes=settings.allowed_app_schemes,
         max_bytes=settings.max_content_bytes,
@@ -100,7 +105,7 @@ def build_runtime(
         validator=validator,
         parser=parser,
         push_limiter=PushLimiter(settings.push_rate_per_product),
-        metrics=Metrics(),
+        metrics=metrics,
         push_store=push_store,
         authenticator=_authenticator(settings),
         background=background,

@@ -57,6 +57,7 @@ class Settings:
     jwt_jwks: str | None = None
     jwt_audience: str = "homewidgets"
     jwt_issuer: str | None = None
+    otel_enabled: bool = False  # OpenTelemetry tracing of the control plane and read path
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -112,6 +113,7 @@ class Settings:
             jwt_jwks=reader.text("JWT_JWKS", None),
             jwt_audience=reader.text("JWT_AUDIENCE", defaults.jwt_audience) or "homewidgets",
             jwt_issuer=reader.text("JWT_ISSUER", None),
+            otel_enabled=bool(reader.flag("OTEL_ENABLED", False)),
         )
 
     @property

@@ -281,13 +281,7 @@ def test_screenshots_of_the_real_page_fit_the_screen(
     assert errors == [], errors
 
 
-@pytest.mark.parametrize("viewport", [
-    "mobile",
-    pytest.param("desktop", marks=pytest.mark.xfail(strict=True, reason=(
-        "styles.css: in the wide card layout `.sd-card-media .sd-image {height: 100%}` with"
-        " the image's inline aspect-ratio makes it wider than its grid column when the card"
-        " body is tall (package holidays); reported, not ours to fix"))),
-])  # fmt: skip
+@pytest.mark.parametrize("viewport", ["mobile", "desktop"])
 def test_no_card_picture_covers_its_text(
     browser: Browser, live: LiveService, personalised_user: str, viewport: str
 ) -> None:

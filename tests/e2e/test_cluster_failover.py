@@ -23,11 +23,11 @@ from typing import Any
 
 import httpx
 import pytest
+from test_faults_redis import ReadLoad, energy_version
 
 from inprocess import CARD, auth
 from processes import Process, start_service
 from redis_servers import RedisClusterServers, RedisServer
-from test_faults_redis import ReadLoad, energy_version
 
 pytestmark = [pytest.mark.redis, pytest.mark.cluster, pytest.mark.slow]
 
@@ -74,9 +74,11 @@ class PushLoad:
         self.tried.setdefault(user, set()).add(version)
         started = time.monotonic()
         try:
-            answer = await http.put(f"/v1/products/energy/widgets/{user}",
-                                    json={"content": CARD, "version": version},
-                                    headers=auth("energy"))
+            answer = await http.put(
+                f"/v1/products/energy/widgets/{user}",
+                json={"content": CARD, "version": version},
+                headers=auth("energy"),
+            )
             outcome = str(answer.status_code)
         except httpx.HTTPError as exc:
             outcome = type(exc).__name__
@@ -108,8 +110,9 @@ def cluster(cluster_url: str, redis_cluster: RedisClusterServers) -> Iterator[Re
 
 async def seed(http: httpx.AsyncClient, pushes: PushLoad) -> None:
     for product in ("energy", "car_insurance"):
-        answer = await http.put(f"/v1/products/{product}/generic", json={"content": CARD},
-                                headers=auth(product))
+        answer = await http.put(
+            f"/v1/products/{product}/generic", json={"content": CARD}, headers=auth(product)
+        )
         assert answer.status_code == 200, answer.text
     for user in USERS:
         assert await pushes.push(http, user) == "200"

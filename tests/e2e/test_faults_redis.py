@@ -30,7 +30,6 @@ from processes import Process, start_service
 from redis_servers import (
     MISSING,
     RedisServer,
-    answers_ping,
     redis_server_available,
     start_server,
 )
@@ -117,13 +116,17 @@ async def seed(http: httpx.AsyncClient) -> dict[str, int]:
     """Every product's generic widget, and an energy widget (version 1) per known user."""
     for product in PRODUCTS:
         generic = {"content": {**CARD, "title": f"{product} for everyone"}}
-        answer = await http.put(f"/v1/products/{product}/generic", json=generic,
-                                headers=auth(product))
+        answer = await http.put(
+            f"/v1/products/{product}/generic", json=generic, headers=auth(product)
+        )
         assert answer.status_code == 200, answer.text
     acked: dict[str, int] = {}
     for user in KNOWN:
-        answer = await http.put(f"/v1/products/energy/widgets/{user}",
-                                json={"content": CARD, "version": 1}, headers=auth("energy"))
+        answer = await http.put(
+            f"/v1/products/energy/widgets/{user}",
+            json={"content": CARD, "version": 1},
+            headers=auth("energy"),
+        )
         assert answer.status_code == 200, answer.text
         acked[user] = 1
     assert await all_acked_pushes_read(http, acked) == []  # in L1 now, before any fault
@@ -146,9 +149,11 @@ async def wait_until_whole(
     while time.monotonic() < deadline:
         if not stored:
             with contextlib.suppress(httpx.HTTPError):
-                answer = await http.put(f"/v1/products/energy/widgets/{user}",
-                                        json={"content": CARD, "version": version},
-                                        headers=auth("energy"))
+                answer = await http.put(
+                    f"/v1/products/energy/widgets/{user}",
+                    json={"content": CARD, "version": version},
+                    headers=auth("energy"),
+                )
                 stored = answer.status_code == 200
             if stored:
                 acked[user] = version
@@ -161,7 +166,9 @@ async def wait_until_whole(
 
 
 async def all_acked_pushes_read(
-    http: httpx.AsyncClient, acked: dict[str, int], maybe: Maybe | None = None,
+    http: httpx.AsyncClient,
+    acked: dict[str, int],
+    maybe: Maybe | None = None,
     patience: float = 5.0,
 ) -> list[tuple[str, int, int | None]]:
     """Users whose home does not (yet) show their acknowledged push: [] when all do.
@@ -172,16 +179,19 @@ async def all_acked_pushes_read(
     deadline = time.monotonic() + patience
     while True:
         homes = await asyncio.gather(*(http.get(f"/v1/home/{user}") for user in acked))
-        wrong = [(u, acked[u], energy_version(h.json()))
-                 for u, h in zip(acked, homes, strict=True)
-                 if energy_version(h.json()) not in {acked[u], *maybe.get(u, ())}]
+        wrong = [
+            (u, acked[u], energy_version(h.json()))
+            for u, h in zip(acked, homes, strict=True)
+            if energy_version(h.json()) not in {acked[u], *maybe.get(u, ())}
+        ]
         if not wrong or time.monotonic() > deadline:
             return wrong
         await asyncio.sleep(0.2)
 
 
-async def assert_push_refused_fast(http: httpx.AsyncClient, method: str, url: str,
-                                   body: Any) -> None:
+async def assert_push_refused_fast(
+    http: httpx.AsyncClient, method: str, url: str, body: Any
+) -> None:
     started = time.monotonic()
     answer = await http.request(method, url, json=body, headers=auth("energy"))
     elapsed = time.monotonic() - started
@@ -207,16 +217,19 @@ async def check_degraded_answers(http: httpx.AsyncClient) -> Maybe:
     assert not any(w["personalised"] for w in stranger["widgets"])
     assert (await http.get("/healthz")).status_code == 200
     assert (await http.get("/readyz")).status_code == 503
-    await assert_push_refused_fast(http, "PUT", f"/v1/products/energy/widgets/{REFUSED_PUT}",
-                                   {"content": CARD, "version": 9})
-    await assert_push_refused_fast(http, "PUT", "/v1/products/energy/generic",
-                                   {"content": CARD})
+    await assert_push_refused_fast(
+        http, "PUT", f"/v1/products/energy/widgets/{REFUSED_PUT}", {"content": CARD, "version": 9}
+    )
+    await assert_push_refused_fast(http, "PUT", "/v1/products/energy/generic", {"content": CARD})
     await assert_push_refused_fast(
         http, "DELETE", f"/v1/products/energy/widgets/{REFUSED_DELETE}", None
     )
-    await assert_push_refused_fast(http, "POST", "/v1/products/energy/widgets:batch",
-                                   {"items": [{"user_id": u, "content": CARD, "version": 9}
-                                              for u in REFUSED_BATCH]})
+    await assert_push_refused_fast(
+        http,
+        "POST",
+        "/v1/products/energy/widgets:batch",
+        {"items": [{"user_id": u, "content": CARD, "version": 9} for u in REFUSED_BATCH]},
+    )
     return {REFUSED_PUT: {9}, REFUSED_DELETE: {None}, **{u: {9} for u in REFUSED_BATCH}}
 
 
@@ -262,8 +275,12 @@ async def test_a_redis_too_slow_to_answer_degrades_reads_and_refuses_pushes_quic
 
     The timeouts are configured shorter than their defaults (0.25 s reads, 2 s writes).
     """
-    service = serve(tmp_path, redis_aof, HOMEWIDGETS_REDIS_TIMEOUT_SECONDS="0.2",
-                    HOMEWIDGETS_REDIS_PUSH_TIMEOUT_SECONDS="0.5")
+    service = serve(
+        tmp_path,
+        redis_aof,
+        HOMEWIDGETS_REDIS_TIMEOUT_SECONDS="0.2",
+        HOMEWIDGETS_REDIS_PUSH_TIMEOUT_SECONDS="0.5",
+    )
     try:
         async with httpx.AsyncClient(base_url=service.url, timeout=5.0) as http:
             acked = await seed(http)

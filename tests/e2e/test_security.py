@@ -92,8 +92,11 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
     jwks.write_text(json.dumps({"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]}))
     process = start_service(directory, {"HOMEWIDGETS_JWT_JWKS": str(jwks)})
     secret = {**CARD, "title": SECRET}
-    answer = httpx.put(f"{process.url}/v1/products/energy/widgets/{USER}",
-                       json={"content": secret, "version": 5}, headers=product_auth("energy"))
+    answer = httpx.put(
+        f"{process.url}/v1/products/energy/widgets/{USER}",
+        json={"content": secret, "version": 5},
+        headers=product_auth("energy"),
+    )
     assert answer.status_code == 200, answer.text
     yield process
     process.stop()
@@ -110,8 +113,11 @@ PUSH_ROUTES: list[tuple[str, str, Any]] = [
     ("PUT", f"/v1/products/energy/widgets/{USER}", {"content": CARD, "version": 99}),
     ("DELETE", f"/v1/products/energy/widgets/{USER}", None),
     ("PUT", "/v1/products/energy/generic", {"content": CARD, "version": 99}),
-    ("POST", "/v1/products/energy/widgets:batch",
-     {"items": [{"user_id": USER, "content": CARD, "version": 99}]}),
+    (
+        "POST",
+        "/v1/products/energy/widgets:batch",
+        {"items": [{"user_id": USER, "content": CARD, "version": 99}]},
+    ),
     ("GET", "/v1/products/energy/events", None),
 ]
 NOT_AUTHENTICATED: list[tuple[str, dict[str, str]]] = [
@@ -123,8 +129,11 @@ NOT_AUTHENTICATED: list[tuple[str, dict[str, str]]] = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "body"), PUSH_ROUTES,
-                         ids=[f"{m} {p.rsplit('/', 1)[-1]}" for m, p, _ in PUSH_ROUTES])
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    PUSH_ROUTES,
+    ids=[f"{m} {p.rsplit('/', 1)[-1]}" for m, p, _ in PUSH_ROUTES],
+)
 def test_push_routes_refuse_missing_or_unknown_tokens_with_401_and_change_nothing(
     service: Process, method: str, path: str, body: Any
 ) -> None:
@@ -137,8 +146,11 @@ def test_push_routes_refuse_missing_or_unknown_tokens_with_401_and_change_nothin
     assert widget is not None and widget["version"] == 5 and widget["personalised"]
 
 
-@pytest.mark.parametrize(("method", "path", "body"), PUSH_ROUTES,
-                         ids=[f"{m} {p.rsplit('/', 1)[-1]}" for m, p, _ in PUSH_ROUTES])
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    PUSH_ROUTES,
+    ids=[f"{m} {p.rsplit('/', 1)[-1]}" for m, p, _ in PUSH_ROUTES],
+)
 def test_push_routes_refuse_another_products_token_with_403_and_change_nothing(
     service: Process, method: str, path: str, body: Any
 ) -> None:
@@ -169,8 +181,9 @@ BAD_USER_TOKENS: list[tuple[str, Any, int]] = [
 READ_PATHS = [f"/v1/home/{USER}", f"/get_recommendations/{USER}", f"/v1/home/{USER}/events"]
 
 
-@pytest.mark.parametrize(("name", "headers", "status"), BAD_USER_TOKENS,
-                         ids=[t[0] for t in BAD_USER_TOKENS])
+@pytest.mark.parametrize(
+    ("name", "headers", "status"), BAD_USER_TOKENS, ids=[t[0] for t in BAD_USER_TOKENS]
+)
 def test_a_users_home_is_refused_to_anyone_but_that_user(
     service: Process, name: str, headers: Any, status: int
 ) -> None:
@@ -189,8 +202,9 @@ def test_the_user_themself_reads_their_home_with_a_valid_token(service: Process)
         answer = httpx.get(service.url + path, headers=bearer(token()))
         assert answer.status_code == 200
         assert SECRET in answer.text
-    with httpx.stream("GET", service.url + READ_PATHS[2], headers=bearer(token()),
-                      timeout=5) as stream:
+    with httpx.stream(
+        "GET", service.url + READ_PATHS[2], headers=bearer(token()), timeout=5
+    ) as stream:
         assert stream.status_code == 200
         for line in stream.iter_lines():
             if line.startswith("data: "):
@@ -244,9 +258,11 @@ def test_a_widget_with_a_dangerous_url_is_refused_with_a_pointer_and_not_stored(
         "/content/actions/0/action/url": {**CARD, "actions": [button_to(url)]},
     }
     for pointer, content in placements.items():
-        answer = httpx.put(f"{service.url}/v1/products/energy/widgets/{USER}",
-                           json={"content": content, "version": 98},
-                           headers=product_auth("energy"))
+        answer = httpx.put(
+            f"{service.url}/v1/products/energy/widgets/{USER}",
+            json={"content": content, "version": 98},
+            headers=product_auth("energy"),
+        )
         assert answer.status_code == 422, (url, answer.text)
         problems = answer.json()["problems"]
         assert any(p["pointer"] == pointer for p in problems), (url, problems)
@@ -256,10 +272,16 @@ def test_a_widget_with_a_dangerous_url_is_refused_with_a_pointer_and_not_stored(
 
 def test_html_in_a_text_is_stored_as_text_and_served_only_as_json(service: Process) -> None:
     user = str(uuid.uuid4())
-    content = {"type": "section", "title": HTML,
-               "children": [{"type": "text", "text": HTML}, button_to("/offers?a=1&b=<x>")]}
-    answer = httpx.put(f"{service.url}/v1/products/energy/widgets/{user}",
-                       json={"content": content}, headers=product_auth("energy"))
+    content = {
+        "type": "section",
+        "title": HTML,
+        "children": [{"type": "text", "text": HTML}, button_to("/offers?a=1&b=<x>")],
+    }
+    answer = httpx.put(
+        f"{service.url}/v1/products/energy/widgets/{user}",
+        json={"content": content},
+        headers=product_auth("energy"),
+    )
     if answer.status_code == 422:  # refusing it would be fine too
         return
     assert answer.status_code == 200, answer.text
@@ -287,16 +309,26 @@ def test_the_web_page_shows_pushed_html_as_text_and_runs_none_of_it(
         pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium")
     user = str(uuid.uuid4())
     content = {"type": "card", "title": HTML, "children": [{"type": "text", "text": HTML}]}
-    answer = httpx.put(f"{open_service.url}/v1/products/energy/widgets/{user}",
-                       json={"content": content}, headers=product_auth("energy"))
+    answer = httpx.put(
+        f"{open_service.url}/v1/products/energy/widgets/{user}",
+        json={"content": content},
+        headers=product_auth("energy"),
+    )
     assert answer.status_code == 200, answer.text
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path=str(chromium),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         try:
             page = browser.new_page(base_url=open_service.url)
             dialogs: list[str] = []
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+            def dismiss(dialog: Any) -> None:
+                dialogs.append(dialog.message)
+                dialog.dismiss()
+
+            page.on("dialog", dismiss)
             page.goto(f"/?user={user}")
             widget = page.locator('.widget[data-product="energy"]')
             widget.get_by_text("window.pwned=1", exact=False).first.wait_for(timeout=10_000)

@@ -39,7 +39,8 @@ async def limited() -> AsyncIterator[Service]:
 async def push(service: Service, version: int, product: str = "energy") -> httpx.Response:
     return await service.http.put(
         f"/v1/products/{product}/widgets/{USER}",
-        json={"content": CARD, "version": version}, headers=auth(product),
+        json={"content": CARD, "version": version},
+        headers=auth(product),
     )
 
 
@@ -120,9 +121,7 @@ async def test_a_streamed_body_without_a_length_is_cut_off_at_the_limit(
     service: Service,
 ) -> None:
     body = oversized_put(500_000)
-    response = await service.http.put(
-        PUT, content=chunks(body), headers={**auth("energy"), **JSON}
-    )
+    response = await service.http.put(PUT, content=chunks(body), headers={**auth("energy"), **JSON})
     assert "content-length" not in response.request.headers  # chunked: the size is unknown
     assert response.status_code == 413, response.text
     assert service.store.changes == []

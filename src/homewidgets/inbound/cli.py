@@ -111,7 +111,10 @@ def _serve(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     from homewidgets.inbound.worker import run_worker
 
+    from homewidgets.observability.logs import configure_logging
+
     settings = _apply_flags(args)
+    configure_logging(settings.log_level)
     if not settings.redis_url:
         print("homewidgets: the worker needs HOMEWIDGETS_REDIS_URL; with the embedded L2 the "
               "service runs its own in-process worker", file=sys.stderr)

@@ -180,6 +180,9 @@ class EmbeddedWorker:
                 backend = HttpProductBackend(
                     client, runtime.registry, timeout_seconds=settings.product_timeout_seconds
                 )
+                runtime.metrics.watch_breakers(
+                    lambda: {p: b.state for p, b in backend.breakers.items()}
+                )
                 self.worker = build_worker(
                     settings, registry=runtime.registry, consumer=consumer,
                     store=runtime.writer, backend=backend, parser=runtime.parser,

@@ -25,12 +25,17 @@ from homewidgets.inbound.http.errors import (
     handle_unexpected,
     json_response,
 )
+from homewidgets.inbound.http.asgi_types import ASGIApp
 from homewidgets.inbound.http.live import LiveApi
+from homewidgets.inbound.http.metrics_api import MetricsApi
 from homewidgets.inbound.http.openapi import OpenApiDocument
 from homewidgets.inbound.http.push_api import PushApi
 from homewidgets.inbound.http.read_path import ReadPath
 from homewidgets.inbound.http.schema_api import SchemaApi
 from homewidgets.inbound.http.web import web_routes
+from homewidgets.observability.control_plane import ObservedControl
+from homewidgets.observability.logs import configure_logging
+from homewidgets.observability.tracing import traced
 from homewidgets.runtime import Runtime
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -56,6 +61,7 @@ def create_app(runtime: Runtime) -> ReadPath:
         *SchemaApi(runtime).routes(),
         *LiveApi(runtime).routes(),
         *openapi.routes(),
+        *MetricsApi(runtime).routes(),
         *web_routes(),
     ]
     control = Starlette(
@@ -65,12 +71,15 @@ def create_app(runtime: Runtime) -> ReadPath:
         exception_handlers={HomewidgetsError: handle_domain_error, Exception: handle_unexpected},
     )
     control.state.runtime = runtime
-    return ReadPath(runtime.reader, control, runtime.authenticator)
+    observed = ObservedControl(control, runtime.metrics, products=(p.id for p in runtime.registry))
+    return ReadPath(runtime.reader, observed, runtime.authenticator, runtime.metrics.read_path)
 
 
-def app_from_environ() -> ReadPath:
+def app_from_environ() -> ASGIApp:
     """Granian's factory: each worker process builds its own Runtime from HOMEWIDGETS_*."""
-    return create_app(build_runtime(Settings.from_environ()))
+    settings = Settings.from_environ()
+    configure_logging(settings.log_level)
+    return traced(create_app(build_runtime(settings)), enabled=settings.otel_enabled)
 
 
 async def _healthz(_request: Request) -> Response:

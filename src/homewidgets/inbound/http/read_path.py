@@ -8,6 +8,9 @@ await or object per request shows at this rate).
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from time import perf_counter
+
 import msgspec
 
 from homewidgets.domain.errors import InvalidUserId, Unauthorized
@@ -16,6 +19,7 @@ from homewidgets.domain.model import parse_user_id
 from homewidgets.domain.ports import UserAuthenticator
 from homewidgets.domain.read_home import HomeReader
 from homewidgets.inbound.http.asgi_types import ASGIApp, Receive, Scope, Send
+from homewidgets.metrics import LATENCY_BUCKETS, ReadPathStats, RouteStats
 
 _HOME_PREFIX = "/v1/home/"
 _COMPAT_PREFIX = "/get_recommendations/"
@@ -25,49 +29,65 @@ _JSON_HEADERS = [(b"content-type", b"application/json")]
 class ReadPath:
     """Front ASGI app: serves the two read routes itself, hands the rest to `control`."""
 
-    __slots__ = ("authenticator", "control", "reader")
+    __slots__ = ("authenticator", "control", "reader", "stats")
 
     def __init__(
         self,
         reader: HomeReader,
         control: ASGIApp,
         authenticator: UserAuthenticator | None = None,
+        stats: ReadPathStats | None = None,
     ) -> None:
         self.reader = reader
         self.control = control
         self.authenticator = authenticator
+        # Plain ints and one histogram per route, read by /metrics at scrape time: per
+        # request that is one perf_counter pair, a bisect and a few integer increments.
+        self.stats = stats or ReadPathStats()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path: str = scope["path"]
+            route: RouteStats | None = None
             if path.startswith(_HOME_PREFIX):
                 raw_id = path[9:]
                 if "/" not in raw_id:
-                    await self._serve(scope, send, raw_id, compat=False)
-                    return
+                    route, compat = self.stats.home, False
             elif path.startswith(_COMPAT_PREFIX):
-                await self._serve(scope, send, path[21:], compat=True)
+                raw_id, route, compat = path[21:], self.stats.compat, True
+            if route is not None:
+                started = perf_counter()
+                status = await self._serve(scope, send, raw_id, compat=compat)
+                elapsed = perf_counter() - started
+                route.statuses[status] += 1
+                latency = route.latency
+                latency.buckets[bisect_left(LATENCY_BUCKETS, elapsed)] += 1
+                latency.total += elapsed
                 return
         await self.control(scope, receive, send)
 
-    async def _serve(self, scope: Scope, send: Send, raw_id: str, *, compat: bool) -> None:
+    async def _serve(self, scope: Scope, send: Send, raw_id: str, *, compat: bool) -> int:
+        """Answer one read; returns the status sent (for the counters)."""
         method = scope["method"]
         if method != "GET" and method != "HEAD":
             await _error(send, 405, b'{"error":"method_not_allowed","message":"use GET"}',
                          [(b"allow", b"GET, HEAD")])
-            return
+            return 405
         try:
             user_id = parse_user_id(raw_id)
         except InvalidUserId as exc:
             await _error(send, 422, _problem_body(str(exc)), [])
-            return
-        if self.authenticator is not None and not await _allowed(
-            self.authenticator, scope, send, user_id
-        ):
-            return
+            return 422
+        if self.authenticator is not None:
+            refused = await _refused(self.authenticator, scope, send, user_id)
+            if refused:
+                return refused
         reader = self.reader
+        stats = self.stats
+        stats.l1_lookups += 1
         home: HomeDocument | None = reader.cached(user_id)
         if home is None:
+            stats.l1_misses += 1
             home = await reader.load(user_id)
         rep: Representation = home.compat if compat else home.v1
         etag_match = gzip_ok = False
@@ -80,19 +100,21 @@ class ReadPath:
             await send({"type": "http.response.start", "status": 304,
                         "headers": rep.not_modified_headers})
             await send({"type": "http.response.body", "body": b""})
-            return
+            return 304
         if gzip_ok:
             body, headers = rep.gzipped()
         else:
             body, headers = rep.body, rep.headers
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
+        return 200
 
 
-async def _allowed(
+async def _refused(
     authenticator: UserAuthenticator, scope: Scope, send: Send, user_id: str
-) -> bool:
-    """With end-user auth on, only the user themself may read their home."""
+) -> int:
+    """With end-user auth on, only the user themself may read their home; returns the
+    status sent when refused (401 or 403), 0 when allowed."""
     authorization = next(
         (v.decode("latin-1") for k, v in scope["headers"] if k == b"authorization"), None
     )
@@ -101,14 +123,14 @@ async def _allowed(
     except Unauthorized as exc:
         body = msgspec.json.encode({"error": "unauthorized", "message": str(exc)})
         await _error(send, 401, body, [(b"www-authenticate", b"Bearer")])
-        return False
+        return 401
     if subject != user_id:
         body = msgspec.json.encode(
             {"error": "forbidden", "message": "a user may read only their own home"}
         )
         await _error(send, 403, body, [])
-        return False
-    return True
+        return 403
+    return 0
 
 
 def _problem_body(message: str) -> bytes:

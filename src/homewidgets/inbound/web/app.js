@@ -45,7 +45,8 @@ function fillPicker() {
   const sel = $('who');
   sel.textContent = '';
   const known = DEMO_USERS.some((u) => u.id === state.user);
-  const users = known ? DEMO_USERS : [...DEMO_USERS, { id: state.user, name: `Guest ${state.user.slice(0, 8)}` }];
+  // a short guest label: the select is as wide as its longest option, and phones have ~130 px
+  const users = known ? DEMO_USERS : [...DEMO_USERS, { id: state.user, name: `Guest ${state.user.slice(0, 4)}` }];
   for (const u of users) sel.append(new Option(u.name, u.id, false, u.id === state.user));
   sel.append(new Option('New user…', 'new'));
   sel.value = state.user;
@@ -53,8 +54,8 @@ function fillPicker() {
 
 function greet(home) {
   const demo = DEMO_USERS.find((u) => u.id === state.user);
-  const hour = new Date().getHours();
-  const part = hour < 12 ? 'Good morning' : hour < 18 ? 'Good afternoon' : 'Good evening';
+  const hour = new Date().getHours(); // night 0-5, morning 5-12, afternoon 12-18, evening 18-24
+  const part = hour < 5 ? 'Hello' : hour < 12 ? 'Good morning' : hour < 18 ? 'Good afternoon' : 'Good evening';
   $('greeting').textContent = demo ? `${part}, ${demo.name.split(' ')[0]}` : `${part}! Welcome to homewidgets`;
   const status = $('status');
   if (!home) {

@@ -145,7 +145,11 @@ function text(c) {
 function image(c) {
   const wrap = h('div', 'sd-image');
   const ratio = aspect(c.aspect_ratio);
-  if (ratio) wrap.style.aspectRatio = ratio;
+  if (ratio) {
+    wrap.style.aspectRatio = ratio;
+    const [w, hgt = 1] = ratio.split('/').map(Number);
+    wrap.style.setProperty('--ar', String(w / hgt)); // lets CSS cap the height without cropping
+  }
   if (isAllowedUrl(c.url)) {
     const img = h('img');
     img.alt = typeof c.alt === 'string' ? c.alt : '';
