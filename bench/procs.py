@@ -141,6 +141,7 @@ def start_service(
         "--workers", str(workers),
     ]
     args = [a.replace("{port}", str(port)) for a in args]
-    proc = Proc(name, args, workdir / f"{name}.log", service_env(redis_url, extra_env))
+    log_name = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    proc = Proc(name, args, workdir / f"{log_name}.log", service_env(redis_url, extra_env))
     proc.start(port, timeout=60)
     return proc, port

@@ -42,8 +42,8 @@ from homewidgets.domain.generic import GenericWidgets
 from homewidgets.domain.push import WidgetParser, put_batch
 from homewidgets.domain.read_home import HomeReader
 from homewidgets.domain.sdui import ContentValidator
-from homewidgets.outbound.l1_cache import MokaHomeCache
 from homewidgets.outbound._redis_client import Timeouts
+from homewidgets.outbound.l1_cache import MokaHomeCache
 from homewidgets.outbound.redis_store import RedisWidgetStore
 from homewidgets.products import PRODUCT_IDS, generic_widget, personalised_offer
 from homewidgets.registry import demo_registry

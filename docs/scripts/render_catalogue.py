@@ -27,7 +27,7 @@ import httpx
 from playwright.sync_api import Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from guide_examples import GUIDE, IMAGES, sdui_examples  # noqa: E402
+from guide_examples import GUIDE, IMAGES, sdui_examples
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]

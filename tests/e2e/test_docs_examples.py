@@ -10,6 +10,7 @@ rendered picture in docs/images/, and together they must cover the whole catalog
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -137,3 +138,50 @@ def test_every_sdui_example_is_valid_and_has_its_rendered_picture(
 def test_the_sdui_examples_cover_every_component_type_of_the_catalogue() -> None:
     shown = set().union(*(_types(c) for c in sdui_examples().values()))
     assert shown == set(COMPONENT_TAGS)
+
+
+# -- CONCEPT.md: every figure comes from a command, and says the same as its output -------
+
+CONCEPT = ROOT / "docs" / "CONCEPT.md"
+RESULTS = ROOT / "docs" / "scripts" / "results"
+
+
+def _figure(value: float) -> str:
+    """A number as the document writes it: thousands separated, decimals where measured."""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{value:,.0f}"
+
+
+def test_the_concepts_measurement_commands_exist_and_their_results_are_kept() -> None:
+    text = CONCEPT.read_text(encoding="utf-8")
+    for script, result in (("measure_memory.py", "memory.json"),
+                           ("measure_throughput.py", "throughput.json")):
+        assert f"docs/scripts/{script}" in text
+        assert (ROOT / "docs" / "scripts" / script).is_file()
+        assert (RESULTS / result).is_file(), f"run docs/scripts/{script}"
+        assert f"docs/scripts/results/{result}" in text
+
+
+def test_the_concepts_figures_are_those_its_commands_measured() -> None:
+    """Re-running a measurement without updating the document fails here."""
+    text = CONCEPT.read_text(encoding="utf-8")
+    memory = json.loads((RESULTS / "memory.json").read_text())
+    throughput = json.loads((RESULTS / "throughput.json").read_text())
+    assert memory["command"] in text and throughput["command"] in text
+    figures = {
+        "Redis bytes per user": memory["redis"]["used_memory_per_user"],
+        "MEMORY USAGE of a user key": memory["redis"]["memory_usage_user_key_median"],
+        "home body": memory["l1"]["body_bytes_mean"],
+        "gzip body": memory["l1"]["gzip_bytes_mean"],
+        "L1 weight per home": memory["l1"]["weighted_bytes_per_home"],
+        "RSS per home": memory["l1"]["rss_bytes_per_home_v1_gzip"],
+        "RSS per home with compat": memory["l1"]["rss_bytes_per_home_all"],
+        "known req/s": throughput["runs"]["known"]["rps"],
+        "unknown req/s": throughput["runs"]["unknown"]["rps"],
+        "known CPU per request": throughput["runs"]["known"]["server_cpu_us_per_request"],
+        "unknown CPU per request": throughput["runs"]["unknown"]["server_cpu_us_per_request"],
+        "push widgets/s": throughput["push"]["widgets_per_second"],
+    }
+    missing = {name: _figure(v) for name, v in figures.items() if _figure(v) not in text}
+    assert not missing, f"CONCEPT.md does not show these measured figures: {missing}"
