@@ -111,10 +111,32 @@ async def test_l2_down_still_serves_what_l1_holds(world: World) -> None:
     assert texts(await world.home())["energy"] == "your tariff"
 
 
-async def test_a_reset_of_the_change_feed_drops_every_cached_home(world: World) -> None:
+async def test_after_a_feed_reset_a_home_is_served_once_more_and_reread_behind_it(
+    world: World,
+) -> None:
+    await world.home()
+    # A notice is lost while the feed is away: L2 changes, L1 does not hear of it.
+    world.store._listeners.clear()  # noqa: SLF001 - simulates the lost subscription
+    await world.push("energy", USER, "changed while away")
+    world.store.subscribe(world.reader.on_change)
+    world.reader.on_change(Change(reset=True))
+    reads = world.store.user_reads
+    assert texts(await world.home())["energy"] == "generic energy"  # served at once, stale
+    await asyncio.sleep(0.01)  # the background re-read
+    assert world.store.user_reads == reads + 1
+    assert texts(await world.home())["energy"] == "changed while away"
+
+
+async def test_a_reread_after_a_reset_keeps_the_cached_home_when_l2_is_down(
+    world: World,
+) -> None:
+    await world.push("energy", USER, "your tariff")
     await world.home()
     world.reader.on_change(Change(reset=True))
-    assert world.reader.cached(USER) is None
+    world.store.down = True
+    await world.home()
+    await asyncio.sleep(0.01)
+    assert texts(await world.home())["energy"] == "your tariff"
 
 
 async def test_a_load_that_raced_a_change_is_served_but_not_cached(world: World) -> None:

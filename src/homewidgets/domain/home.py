@@ -58,8 +58,9 @@ class HomeDocument:
     """A user's assembled home; immutable once built, except its lazily made extras."""
 
     __slots__ = (
+        "_chosen",
         "_compat",
-        "_compat_fragments",
+        "epoch",
         "expires_at",
         "generation",
         "missing",
@@ -74,7 +75,7 @@ class HomeDocument:
         *,
         user_id: str,
         v1: Representation,
-        compat_fragments: list[bytes],
+        chosen: list[StoredWidget],
         personalised: Mapping[str, StoredWidget],
         generation: int,
         missing: tuple[str, ...],
@@ -87,7 +88,8 @@ class HomeDocument:
         self.missing = missing
         self.expires_at = expires_at
         self.refresh_after = 0.0  # monotonic time before which a refresh is not re-requested
-        self._compat_fragments = compat_fragments
+        self.epoch = 0  # the change feed's epoch it was read in (see HomeReader.on_change)
+        self._chosen = chosen  # the widgets shown, in order; their bytes are shared, not copied
         self._compat: Representation | None = None
 
     @property
@@ -99,7 +101,7 @@ class HomeDocument:
                     b'{"user_id":"',
                     self.user_id.encode(),
                     b'","recs_by_product":{',
-                    b",".join(self._compat_fragments),
+                    b",".join(b'"%s":%s' % (w.product.encode(), w.content) for w in self._chosen),
                     b"}}",
                 )
             )
@@ -141,7 +143,6 @@ class HomeAssembler:
         chosen.sort(key=lambda pair: (-pair[0].priority, rank[pair[0].product]))
 
         fragments: list[bytes] = []
-        compat: list[bytes] = []
         tag = hashlib.blake2b(user_id.encode(), digest_size=12)
         any_personal = False
         for widget, is_personal in chosen:
@@ -153,7 +154,6 @@ class HomeAssembler:
                 b'{"product":"%s","personalised":%s,"version":%s,"content":%s}'
                 % (key, flag, version, widget.content)
             )
-            compat.append(b'"%s":%s' % (key, widget.content))
             tag.update(b"%s:%s:%s;" % (key, flag[:1], version))
         body = b"".join(
             (
@@ -172,7 +172,7 @@ class HomeAssembler:
         return HomeDocument(
             user_id=user_id,
             v1=Representation(body, b'"' + tag.hexdigest().encode() + b'"'),
-            compat_fragments=compat,
+            chosen=[widget for widget, _ in chosen],
             personalised=personalised,
             generation=generation,
             missing=missing,

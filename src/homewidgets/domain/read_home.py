@@ -15,7 +15,7 @@ from homewidgets.domain.errors import StoreUnavailable
 from homewidgets.domain.generic import GenericWidgets
 from homewidgets.domain.home import HomeAssembler, HomeDocument
 from homewidgets.domain.live import HomeWatchers
-from homewidgets.domain.model import Change, Registry
+from homewidgets.domain.model import Change, Registry, StoredWidget
 from homewidgets.domain.ports import HomeCache, WidgetStore
 from homewidgets.domain.refresh_requests import RefreshRequester
 
@@ -51,6 +51,9 @@ class HomeReader:
         # may hold stale widgets, so its result is served but not cached.
         self._changed_at: dict[str, float] = {}
         self._reset_at = -1.0
+        # Bumped when the change feed may have missed notices (a reconnect): homes read
+        # in an older epoch are served once more and re-read from L2 in the background.
+        self._epoch = 0
         self._generic_reload: asyncio.Task[None] | None = None
         self.loads = 0
         self.degraded = 0
@@ -61,6 +64,8 @@ class HomeReader:
             return None
         if home.generation != self._generic.generation:
             home = self._rebuild(home)
+        if home.epoch != self._epoch:
+            self._revalidate(user_id)
         if home.missing and home.refresh_after <= time.monotonic():
             self._ask_refresh(home)
         return home
@@ -74,30 +79,67 @@ class HomeReader:
         if task is None:
             task = asyncio.ensure_future(self._load(user_id))
             self._loading[user_id] = task
-            task.add_done_callback(lambda _: self._loading.pop(user_id, None))
+            task.add_done_callback(self._loaded(user_id))
         return await asyncio.shield(task)
 
     async def _load(self, user_id: str) -> HomeDocument:
-        started = time.monotonic()
+        started, epoch = time.monotonic(), self._epoch
         self.loads += 1
         try:
             personalised = await self._store.user_widgets(user_id)
         except StoreUnavailable:
-            self.degraded += 1
-            home = self._assembler.assemble(
-                user_id, {}, self._generic.widgets, self._generic.generation, self._clock()
-            )
-            home.refresh_after = _NEVER  # nothing to ask while L2 is down
-            self._cache.put(user_id, home, DEGRADED_TTL_SECONDS)
-            return home
+            return self._degraded(user_id)
+        return self._fill(user_id, personalised, started, epoch)
+
+    def _degraded(self, user_id: str) -> HomeDocument:
+        """L2 is down: the generic widgets, marked as such, reused briefly."""
+        self.degraded += 1
+        home = self._assembler.assemble(
+            user_id, {}, self._generic.widgets, self._generic.generation, self._clock()
+        )
+        home.refresh_after = _NEVER  # nothing to ask while L2 is down
+        home.epoch = self._epoch
+        self._cache.put(user_id, home, DEGRADED_TTL_SECONDS)
+        return home
+
+    def _fill(
+        self, user_id: str, personalised: dict[str, StoredWidget], started: float, epoch: int
+    ) -> HomeDocument:
         home = self._assembler.assemble(
             user_id, personalised, self._generic.widgets, self._generic.generation, self._clock()
         )
+        home.epoch = epoch
         if home.missing:
             self._ask_refresh(home)
         if self._changed_at.get(user_id, -1.0) < started and self._reset_at < started:
             self._cache.put(user_id, home, self._ttl(home))
         return home
+
+    def _revalidate(self, user_id: str) -> None:
+        """Re-read a home that may be stale in the background; keep it if L2 is down."""
+        if user_id in self._loading:
+            return
+
+        async def revalidate() -> HomeDocument:
+            started, epoch = time.monotonic(), self._epoch
+            try:
+                personalised = await self._store.user_widgets(user_id)
+            except StoreUnavailable:
+                stale = self._cache.get(user_id)
+                # stale-if-error: what L1 holds beats the generic widgets
+                return stale if stale is not None else self._degraded(user_id)
+            return self._fill(user_id, personalised, started, epoch)
+
+        task = asyncio.ensure_future(revalidate())
+        self._loading[user_id] = task
+        task.add_done_callback(self._loaded(user_id))
+
+    def _loaded(self, user_id: str) -> Callable[[asyncio.Task[HomeDocument]], None]:
+        def done(task: asyncio.Task[HomeDocument]) -> None:
+            self._loading.pop(user_id, None)
+            if not task.cancelled():
+                task.exception()  # retrieved: a failed background read is not an error
+        return done
 
     def _rebuild(self, home: HomeDocument) -> HomeDocument:
         fresh = self._assembler.assemble(
@@ -108,6 +150,7 @@ class HomeReader:
             self._clock(),
         )
         fresh.refresh_after = home.refresh_after
+        fresh.epoch = home.epoch
         self._cache.put(home.user_id, fresh, self._ttl(fresh))
         return fresh
 
@@ -125,10 +168,13 @@ class HomeReader:
     def on_change(self, change: Change) -> None:
         """Apply a change notice from any instance (the ChangeFeed calls this)."""
         if change.reset:
+            # Notices may have been missed. Dropping all of L1 would send every reader to
+            # L2 at once; instead each home is served once more and re-read behind it.
             self._reset_at = time.monotonic()
-            self._cache.clear()
+            self._epoch += 1
             self._changed_at.clear()
             self._reload_generic_soon()
+            self.watchers.notify_all()
         elif change.user_id is None:
             self._reload_generic_soon()
         else:

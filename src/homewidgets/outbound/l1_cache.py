@@ -15,9 +15,10 @@ _ENTRY_OVERHEAD = 600  # bytes: the document object, its headers and the key
 
 
 def _weigh(_key: str, home: HomeDocument) -> int:
-    # The gzip and compat copies are made lazily; count room for them up front (about
-    # one more body) so a full cache does not overshoot its bound once they appear.
-    return min(2 * len(home.v1.body) + _ENTRY_OVERHEAD, 2**32 - 1)
+    # A home holds its body, the personalised widgets it was built from (about one more
+    # body) and, once asked for, the compat body and gzip copies (about one more): weigh
+    # all of it up front so a full cache does not overshoot its bound as they appear.
+    return min(3 * len(home.v1.body) + _ENTRY_OVERHEAD, 2**32 - 1)
 
 
 class MokaHomeCache:

@@ -32,6 +32,7 @@ from homewidgets.outbound._redis_client import RedisClient, is_down
 
 __all__ = ["RedisChangeFeed", "parse_notice"]
 
+FEED_SOCKET_TIMEOUT = 5.0  # seconds
 _log = logging.getLogger(__name__)
 
 RESET = Change(reset=True)
@@ -56,7 +57,7 @@ class RedisChangeFeed:
         client: RedisClient,
         *,
         namespace: str = "hw:",
-        ping_interval: float = 2.0,
+        ping_interval: float = 3.0,
         max_backoff: float = 2.0,
         start_timeout: float = 2.0,
     ) -> None:
@@ -190,6 +191,9 @@ class RedisChangeFeed:
         for key in ("event_dispatcher", "response_callbacks", "retry_on_error"):
             settings.pop(key, None)
         settings["retry"] = Retry(NoBackoff(), 0)
+        # Nobody waits on this connection: a busy event loop must not read as a dead node
+        # (a false alarm makes every instance re-read its L1 from L2).
+        settings["socket_timeout"] = max(settings.get("socket_timeout") or 0.0, FEED_SOCKET_TIMEOUT)
         pool = ConnectionPool(connection_class=connection_class, max_connections=2, **settings)
         return Redis(connection_pool=pool)
 
