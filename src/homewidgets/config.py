@@ -34,7 +34,7 @@ class Settings:
     # L2 timeouts: short, so a slow Redis degrades the read path instead of stalling it.
     redis_timeout_seconds: float = 0.25
     # Writes of up to 1,000 widgets take longer than a read: their own, longer timeout.
-    redis_push_timeout_seconds: float = 2.0
+    redis_push_timeout_seconds: float = 1.0
     redis_connect_timeout_seconds: float = 0.5
     user_ttl_seconds: int = 30 * 24 * 3600
     # Cold users: how long a user is not asked for again, and the refresh stream's bound.

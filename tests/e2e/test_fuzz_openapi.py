@@ -11,7 +11,6 @@ The live streams (`/events` SSE, long-polls) are left out: they answer by never 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -121,12 +120,10 @@ def test_fuzzing_every_operation_finds_no_5xx_and_no_answer_that_breaks_its_sche
     for operation in operations(service):
         for mode in modes(operation):
             tried += 1
-            started = time.monotonic()
             try:
                 fuzz(operation, mode, service.url)
-            except Exception as exc:  # one report for every operation, not just the first
+            except (Exception, BaseExceptionGroup) as exc:  # report every operation, not one
                 failures.append(f"{operation.label} [{mode.value}]: {exc}")
-            print(f"{operation.label} [{mode.value}] {time.monotonic() - started:.1f} s")
     assert tried >= 15
     assert not failures, "\n\n".join(failures)
     assert "Traceback" not in service.log(), service.log()

@@ -19,6 +19,7 @@ Headers = list[tuple[bytes, bytes]]
 _JSON = (b"content-type", b"application/json")
 _VARY = (b"vary", b"accept-encoding")
 _NO_CACHE = (b"cache-control", b"private, no-cache")
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
 _GZIP = (b"content-encoding", b"gzip")
 _GZIP_LEVEL = 6
 
@@ -31,7 +32,7 @@ class Representation:
     def __init__(self, body: bytes, etag: bytes) -> None:
         self.body = body
         self.etag = etag
-        common = [_JSON, (b"etag", etag), _VARY, _NO_CACHE]
+        common = [_JSON, (b"etag", etag), _VARY, _NO_CACHE, _NOSNIFF]
         self.headers: Headers = [*common, (b"content-length", str(len(body)).encode())]
         self.not_modified_headers: Headers = [(b"etag", etag), _VARY, _NO_CACHE]
         self._gzip_headers: tuple[bytes, Headers] | None = None
@@ -47,6 +48,7 @@ class Representation:
                     (b"etag", self.etag),
                     _VARY,
                     _NO_CACHE,
+                    _NOSNIFF,
                     _GZIP,
                     (b"content-length", str(len(packed)).encode()),
                 ],

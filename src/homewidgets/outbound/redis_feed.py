@@ -58,7 +58,7 @@ class RedisChangeFeed:
         *,
         namespace: str = "hw:",
         ping_interval: float = 3.0,
-        max_backoff: float = 2.0,
+        max_backoff: float = 0.5,
         start_timeout: float = 2.0,
     ) -> None:
         self.client = client
