@@ -17,7 +17,7 @@ import pytest
 
 from homewidgets.bootstrap import build_runtime
 from homewidgets.config import Settings
-from homewidgets.inbound.worker import EmbeddedWorker, embedded_worker
+from homewidgets.inbound.worker import EmbeddedWorker
 from homewidgets.registry import DEMO_PRODUCTS
 from processes import Process, free_port, homewidgets_env
 
@@ -42,9 +42,8 @@ async def test_the_embedded_worker_personalises_a_cold_user_without_redis(
     products: Process,
 ) -> None:
     runtime = build_runtime(Settings(products_url=products.url, claim_idle_ms=1000))
-    worker = embedded_worker(runtime)
-    assert isinstance(worker, EmbeddedWorker)
-    runtime.background.append(worker)
+    # With the embedded L2 the composition root adds the in-process worker by itself.
+    worker = next(task for task in runtime.background if isinstance(task, EmbeddedWorker))
     await runtime.start()
     try:
         user = str(uuid.uuid4())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,23 +47,22 @@ async def test_a_user_reads_their_own_home_with_a_valid_token(secured: Service) 
     assert response.json()["user_id"] == USER
 
 
-@pytest.mark.parametrize(
-    ("headers", "status"),
-    [
-        ({}, 401),
-        ({"authorization": "Basic abc"}, 401),
-        (bearer(token(OTHER)), 403),
-        (bearer(token(exp_in=-3600)), 401),
-        (bearer(token(key=STRANGER_KEY)), 401),
-        (bearer(token(aud="someone-else")), 401),
-        (bearer(token()[:-4] + "AAAA"), 401),
-    ],
-    ids=["no token", "not bearer", "another user", "expired", "foreign key", "wrong audience",
-         "tampered"],
-)
-async def test_bad_or_foreign_tokens_are_refused(
-    secured: Service, headers: dict[str, str], status: int
-) -> None:
+# Tokens are made when the test runs (not at collection): a long suite must not age them.
+CASES: dict[str, tuple[Callable[[], dict[str, str]], int]] = {
+    "no token": (dict, 401),
+    "not bearer": (lambda: {"authorization": "Basic abc"}, 401),
+    "another user": (lambda: bearer(token(OTHER)), 403),
+    "expired": (lambda: bearer(token(exp_in=-3600)), 401),
+    "foreign key": (lambda: bearer(token(key=STRANGER_KEY)), 401),
+    "wrong audience": (lambda: bearer(token(aud="someone-else")), 401),
+    "tampered": (lambda: bearer(token()[:-4] + "AAAA"), 401),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+async def test_bad_or_foreign_tokens_are_refused(secured: Service, case: str) -> None:
+    make_headers, status = CASES[case]
+    headers = make_headers()
     for path in (f"/v1/home/{USER}", f"/get_recommendations/{USER}"):
         response = await secured.http.get(path, headers=headers)
         assert response.status_code == status, (path, response.text)

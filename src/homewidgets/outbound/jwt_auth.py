@@ -58,7 +58,9 @@ class JwtAuthenticator:
         if not isinstance(sub, str) or not sub:
             raise Unauthorized("the token has no subject")
         expires = float(claims["exp"])
-        self._remembered.set(token, (sub, expires), ttl=max(0.0, expires - time.time()))
+        remaining = expires - time.time()
+        if remaining > 0:  # a token inside the expiry leeway is accepted, not remembered
+            self._remembered.set(token, (sub, expires), ttl=remaining)
         return sub
 
     def _verify(self, token: str) -> dict[str, object]:
