@@ -29,7 +29,7 @@ from homewidgets.metrics import Metrics
 from homewidgets.observability.store import InstrumentedStore
 from homewidgets.outbound.l1_cache import MokaHomeCache
 from homewidgets.registry import demo_registry, load_registry
-from homewidgets.runtime import Runtime
+from homewidgets.runtime import Background, Runtime
 
 
 def load_settings_registry(settings: Settings) -> Registry:
@@ -49,8 +49,8 @@ def build_runtime(
     cache: HomeCache | None = None,
 ) -> Runtime:
     registry = registry or load_settings_registry(settings)
-    closers = []
-    background = []
+    closers: list[Background] = []
+    background: list[Background] = []
     push_store: WidgetStore | None = None
     if settings.redis_url and store is None:
         from homewidgets.outbound import redis_wiring

@@ -67,7 +67,8 @@ class Settings:
         return cls(
             redis_url=reader.text("REDIS_URL", None),
             products_file=reader.text("PRODUCTS_FILE", None),
-            products_url=reader.text("PRODUCTS_URL", defaults.products_url) or defaults.products_url,
+            products_url=reader.text("PRODUCTS_URL", defaults.products_url)
+            or defaults.products_url,
             namespace=reader.text("NAMESPACE", defaults.namespace) or defaults.namespace,
             l1_max_bytes=reader.number("L1_MAX_BYTES", int, defaults.l1_max_bytes),
             generic_ttl_seconds=reader.number(

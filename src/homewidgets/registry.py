@@ -37,7 +37,7 @@ def token_sha256(token: str) -> str:
 
 
 def demo_token(product_id: str) -> str:
-    """The push token of a demo product. Public on purpose: the demo registry is not for production."""
+    """A demo product's push token: public on purpose, the demo registry is not for production."""
     return f"demo-{product_id}-token"
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from homewidgets.config import Settings
 from homewidgets.domain.generic import GenericWidgets
@@ -32,7 +33,7 @@ from homewidgets.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
-Background = Callable[[], Awaitable[None]]
+Background = Callable[[], Coroutine[Any, Any, None]]
 
 
 @dataclass

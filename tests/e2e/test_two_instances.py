@@ -30,9 +30,11 @@ def test_a_push_to_one_instance_is_read_from_the_other_within_100_ms(
             delays = []
             for version in range(1, 21):
                 content = {**CARD, "title": f"offer {version}"}
-                pushed = http.put(f"{a.url}/v1/products/energy/widgets/{USER}",
-                                  json={"content": content, "version": version},
-                                  headers=auth("energy"))
+                pushed = http.put(
+                    f"{a.url}/v1/products/energy/widgets/{USER}",
+                    json={"content": content, "version": version},
+                    headers=auth("energy"),
+                )
                 assert pushed.status_code == 200
                 start = time.monotonic()
 
@@ -72,8 +74,11 @@ def test_the_events_stream_of_one_instance_reports_a_push_to_another(
         listener.start()
         eventually(lambda: len(events) == 1, timeout=5)
         pushed_at = time.monotonic()
-        httpx.put(f"{a.url}/v1/products/energy/widgets/{USER}", json={"content": CARD},
-                  headers=auth("energy"))
+        httpx.put(
+            f"{a.url}/v1/products/energy/widgets/{USER}",
+            json={"content": CARD},
+            headers=auth("energy"),
+        )
         assert arrived.wait(5)
         assert time.monotonic() - pushed_at < 1.0
         assert events[0]["personalised"] is False and events[1]["personalised"] is True

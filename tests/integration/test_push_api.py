@@ -20,7 +20,9 @@ async def home(service: Service, user: str = USER) -> dict[str, Any]:
 
 
 async def test_a_pushed_widget_is_read_back_personalised(service: Service) -> None:
-    response = await service.http.put(PUT, json={"content": CARD, "version": 3}, headers=auth("energy"))
+    response = await service.http.put(
+        PUT, json={"content": CARD, "version": 3}, headers=auth("energy")
+    )
     assert response.status_code == 200
     assert response.json() == {"product": "energy", "user_id": USER, "version": 3, "stored": True}
     widgets = (await home(service))["widgets"]
@@ -31,7 +33,9 @@ async def test_versions_older_are_refused_equal_are_no_ops_absent_are_assigned(
     service: Service,
 ) -> None:
     h = auth("energy")
-    assert (await service.http.put(PUT, json={"content": CARD, "version": 5}, headers=h)).status_code == 200
+    assert (
+        await service.http.put(PUT, json={"content": CARD, "version": 5}, headers=h)
+    ).status_code == 200
     older = await service.http.put(PUT, json={"content": CARD, "version": 4}, headers=h)
     assert older.status_code == 409
     assert older.json()["stored_version"] == 5
@@ -53,10 +57,12 @@ async def test_delete_falls_back_to_the_generic_widget(service: Service) -> None
 
 
 async def test_ttl_seconds_and_priority_are_honoured(service: Service) -> None:
-    await service.http.put(PUT, json={"content": CARD, "ttl_seconds": 60},
-                           headers=auth("energy"))
-    await service.http.put(f"/v1/products/flights/widgets/{USER}",
-                           json={"content": CARD, "priority": 10}, headers=auth("flights"))
+    await service.http.put(PUT, json={"content": CARD, "ttl_seconds": 60}, headers=auth("energy"))
+    await service.http.put(
+        f"/v1/products/flights/widgets/{USER}",
+        json={"content": CARD, "priority": 10},
+        headers=auth("flights"),
+    )
     widgets = (await home(service))["widgets"]
     assert [w["product"] for w in widgets] == ["flights", "energy"]
 
@@ -69,8 +75,9 @@ async def test_a_batch_answers_per_item_and_stores_the_good_ones(service: Servic
         {"user_id": other, "content": {"type": "card"}},
         {"user_id": other, "content": CARD, "version": 1},
     ]
-    response = await service.http.post("/v1/products/energy/widgets:batch",
-                                       json={"items": items}, headers=auth("energy"))
+    response = await service.http.post(
+        "/v1/products/energy/widgets:batch", json={"items": items}, headers=auth("energy")
+    )
     assert response.status_code == 200
     results = response.json()["results"]
     assert [r["status"] for r in results] == [200, 422, 422, 200]
@@ -81,8 +88,12 @@ async def test_a_batch_answers_per_item_and_stores_the_good_ones(service: Servic
 
 @pytest.mark.parametrize(
     ("headers", "status"),
-    [({}, 401), ({"authorization": "Bearer nope"}, 401), ({"authorization": "Basic x"}, 401),
-     (auth("flights"), 403)],
+    [
+        ({}, 401),
+        ({"authorization": "Bearer nope"}, 401),
+        ({"authorization": "Basic x"}, 401),
+        (auth("flights"), 403),
+    ],
 )
 async def test_push_needs_that_products_token(
     service: Service, headers: dict[str, str], status: int
@@ -94,8 +105,9 @@ async def test_push_needs_that_products_token(
 
 
 async def test_an_unknown_product_is_404(service: Service) -> None:
-    response = await service.http.put(f"/v1/products/nope/widgets/{USER}", json={"content": CARD},
-                                      headers=auth("energy"))
+    response = await service.http.put(
+        f"/v1/products/nope/widgets/{USER}", json={"content": CARD}, headers=auth("energy")
+    )
     assert response.status_code == 404
 
 
@@ -104,7 +116,11 @@ def _routes() -> list[tuple[str, str, Any]]:
         ("PUT", PUT, {"content": CARD}),
         ("DELETE", PUT, None),
         ("PUT", "/v1/products/energy/generic", {"content": CARD}),
-        ("POST", "/v1/products/energy/widgets:batch", {"items": [{"user_id": USER, "content": CARD}]}),
+        (
+            "POST",
+            "/v1/products/energy/widgets:batch",
+            {"items": [{"user_id": USER, "content": CARD}]},
+        ),
     ]
 
 
@@ -119,15 +135,33 @@ BAD_BODIES: list[tuple[str, bytes, int, str]] = [
     ("missing field", json.dumps({"content": {"type": "card"}}).encode(), 422, "/content/title"),
     ("wrong type", json.dumps({"content": CARD, "version": "x"}).encode(), 422, "/version"),
     ("unknown field", json.dumps({"content": CARD, "colour": 1}).encode(), 422, "/colour"),
-    ("javascript URL", json.dumps({"content": {"type": "button", "label": "x", "action": {
-        "type": "navigate", "url": "javascript:alert(1)"}}}).encode(), 422, "/content/action/url"),
+    (
+        "javascript URL",
+        json.dumps(
+            {
+                "content": {
+                    "type": "button",
+                    "label": "x",
+                    "action": {"type": "navigate", "url": "javascript:alert(1)"},
+                }
+            }
+        ).encode(),
+        422,
+        "/content/action/url",
+    ),
     ("too deep", json.dumps({"content": DEEP}).encode(), 422, "/content"),
-    ("too large", json.dumps({"content": {"type": "text", "text": "x" * 70_000}}).encode(), 413, ""),
+    (
+        "too large",
+        json.dumps({"content": {"type": "text", "text": "x" * 70_000}}).encode(),
+        413,
+        "",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "body", "status", "pointer"), BAD_BODIES,
-                         ids=[b[0] for b in BAD_BODIES])
+@pytest.mark.parametrize(
+    ("name", "body", "status", "pointer"), BAD_BODIES, ids=[b[0] for b in BAD_BODIES]
+)
 @pytest.mark.parametrize("route", ["user", "generic", "batch"])
 async def test_bad_input_on_every_push_route_names_the_field_and_stores_nothing(
     service: Service, name: str, body: bytes, status: int, pointer: str, route: str
@@ -135,13 +169,13 @@ async def test_bad_input_on_every_push_route_names_the_field_and_stores_nothing(
     url = {"user": PUT, "generic": "/v1/products/energy/generic"}.get(route)
     if url is None:
         url = "/v1/products/energy/widgets:batch"
-        item = body if status == 400 else json.dumps(
-            {**json.loads(body), "user_id": USER}).encode()
+        item = body if status == 400 else json.dumps({**json.loads(body), "user_id": USER}).encode()
         body = b'{"items": [' + item + b"]}"
         pointer = pointer if status == 400 else "/items/0" + pointer
     method = "POST" if route == "batch" else "PUT"
-    response = await service.http.request(method, url, content=body,
-                                          headers={**auth("energy"), "content-type": "application/json"})
+    response = await service.http.request(
+        method, url, content=body, headers={**auth("energy"), "content-type": "application/json"}
+    )
     if route == "batch" and status != 400:
         assert response.status_code == 200
         problem = response.json()["results"][0]

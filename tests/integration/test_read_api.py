@@ -12,15 +12,20 @@ USER = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 
 
 async def test_an_unknown_user_gets_the_generic_widgets_not_personalised(service: Service) -> None:
-    await service.http.put("/v1/products/energy/generic", json={"content": CARD},
-                           headers=auth("energy"))
+    await service.http.put(
+        "/v1/products/energy/generic", json={"content": CARD}, headers=auth("energy")
+    )
     await service.runtime.reader.reload_generic()
     response = await service.http.get(f"/v1/home/{USER}")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     body = response.json()
-    assert body == {"user_id": USER, "schema_version": 1, "personalised": False, "widgets": [
-        {"product": "energy", "personalised": False, "version": 1, "content": CARD}]}
+    assert body == {
+        "user_id": USER,
+        "schema_version": 1,
+        "personalised": False,
+        "widgets": [{"product": "energy", "personalised": False, "version": 1, "content": CARD}],
+    }
 
 
 async def test_the_etag_answers_if_none_match_with_304_until_the_home_changes(
@@ -30,15 +35,17 @@ async def test_the_etag_answers_if_none_match_with_304_until_the_home_changes(
     etag = first.headers["etag"]
     again = await service.http.get(f"/v1/home/{USER}", headers={"if-none-match": etag})
     assert again.status_code == 304 and again.content == b""
-    await service.http.put(f"/v1/products/energy/widgets/{USER}", json={"content": CARD},
-                           headers=auth("energy"))
+    await service.http.put(
+        f"/v1/products/energy/widgets/{USER}", json={"content": CARD}, headers=auth("energy")
+    )
     changed = await service.http.get(f"/v1/home/{USER}", headers={"if-none-match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag
 
 
 async def test_gzip_is_sent_only_to_clients_that_accept_it(service: Service) -> None:
-    await service.http.put(f"/v1/products/energy/widgets/{USER}", json={"content": CARD},
-                           headers=auth("energy"))
+    await service.http.put(
+        f"/v1/products/energy/widgets/{USER}", json={"content": CARD}, headers=auth("energy")
+    )
     raw = await service.http.get(f"/v1/home/{USER}", headers={"accept-encoding": "identity"})
     assert "content-encoding" not in raw.headers
     stream = service.http.stream("GET", f"/v1/home/{USER}", headers={"accept-encoding": "gzip"})
@@ -49,8 +56,9 @@ async def test_gzip_is_sent_only_to_clients_that_accept_it(service: Service) -> 
 
 
 async def test_the_compat_route_has_the_proof_of_concept_shape(service: Service) -> None:
-    await service.http.put(f"/v1/products/energy/widgets/{USER}", json={"content": CARD},
-                           headers=auth("energy"))
+    await service.http.put(
+        f"/v1/products/energy/widgets/{USER}", json={"content": CARD}, headers=auth("energy")
+    )
     response = await service.http.get(f"/get_recommendations/{USER}")
     assert response.json() == {"user_id": USER, "recs_by_product": {"energy": CARD}}
 
@@ -71,8 +79,18 @@ async def test_only_get_and_head_are_allowed_on_the_read_path(service: Service) 
 
 
 async def test_user_events_reach_the_products_stream(service: Service) -> None:
-    sent = {"events": [{"type": "dismiss", "product": "energy", "user_id": USER,
-                        "widget_version": 3, "component_id": "offer-1", "ts": 1}]}
+    sent = {
+        "events": [
+            {
+                "type": "dismiss",
+                "product": "energy",
+                "user_id": USER,
+                "widget_version": 3,
+                "component_id": "offer-1",
+                "ts": 1,
+            }
+        ]
+    }
     assert (await service.http.post("/v1/events", json=sent)).status_code == 202
     read = await service.http.get("/v1/products/energy/events?after=0", headers=auth("energy"))
     assert read.status_code == 200
@@ -115,8 +133,9 @@ async def test_products_schema_and_health(service: Service) -> None:
 
 async def test_a_push_while_l2_is_down_gets_503_with_retry_after(service: Service) -> None:
     service.store.down = True
-    response = await service.http.put(f"/v1/products/energy/widgets/{USER}",
-                                      json={"content": CARD}, headers=auth("energy"))
+    response = await service.http.put(
+        f"/v1/products/energy/widgets/{USER}", json={"content": CARD}, headers=auth("energy")
+    )
     assert response.status_code == 503
     assert response.headers["retry-after"]
     read = await service.http.get(f"/v1/home/{USER}")
@@ -129,5 +148,3 @@ async def test_validate_endpoint_returns_canonical_content_or_problems(service: 
     bad = await service.http.post("/v1/schema/validate", json={"type": "card"})
     assert bad.status_code == 422
     assert bad.json()["problems"][0]["pointer"] == "/title"
-
-

@@ -44,9 +44,13 @@ def test_a_personal_widget_replaces_the_generic_one_and_is_marked() -> None:
     personal = {"energy": widget("energy", 7, "for you")}
     home = HomeAssembler(REGISTRY).assemble(USER, personal, generic, 1, NOW)
     doc = decode(home.v1.body)
-    energy = [w for w in doc["widgets"] if w["product"] == "energy"][0]  # type: ignore[attr-defined]
-    assert energy == {"product": "energy", "personalised": True, "version": 7,
-                      "content": {"type": "text", "text": "for you"}}
+    energy = next(w for w in doc["widgets"] if w["product"] == "energy")  # type: ignore[attr-defined]
+    assert energy == {
+        "product": "energy",
+        "personalised": True,
+        "version": 7,
+        "content": {"type": "text", "text": "for you"},
+    }
     assert doc["personalised"] is True
     assert home.missing == ("car_insurance",)
 
@@ -87,7 +91,9 @@ def test_the_etag_changes_with_any_version_and_only_then() -> None:
 def test_the_compat_shape_maps_products_to_content() -> None:
     home = HomeAssembler(REGISTRY).assemble(USER, {}, {"energy": widget("energy")}, 1, NOW)
     assert decode(home.compat.body) == {
-        "user_id": USER, "recs_by_product": {"energy": {"type": "text", "text": "hi"}}}
+        "user_id": USER,
+        "recs_by_product": {"energy": {"type": "text", "text": "hi"}},
+    }
     assert home.compat.etag != home.v1.etag
 
 

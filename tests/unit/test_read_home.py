@@ -27,8 +27,13 @@ class World:
         self.cache = MokaHomeCache(10_000_000)
         self.generic = GenericWidgets()
         self.refresher = RefreshRequester(self.queue, window_seconds=60)
-        self.reader = HomeReader(registry=self.registry, store=self.store, cache=self.cache,
-                                 generic=self.generic, refresher=self.refresher)
+        self.reader = HomeReader(
+            registry=self.registry,
+            store=self.store,
+            cache=self.cache,
+            generic=self.generic,
+            refresher=self.refresher,
+        )
         self.store.subscribe(self.reader.on_change)
 
     async def push(self, product: str, user: str | None, text: str, **kw: object) -> None:
@@ -116,7 +121,7 @@ async def test_after_a_feed_reset_a_home_is_served_once_more_and_reread_behind_i
 ) -> None:
     await world.home()
     # A notice is lost while the feed is away: L2 changes, L1 does not hear of it.
-    world.store._listeners.clear()  # noqa: SLF001 - simulates the lost subscription
+    world.store._listeners.clear()
     await world.push("energy", USER, "changed while away")
     world.store.subscribe(world.reader.on_change)
     world.reader.on_change(Change(reset=True))
@@ -146,7 +151,7 @@ async def test_a_load_that_raced_a_change_is_served_but_not_cached(world: World)
             world.reader.on_change(Change("energy", USER, 99))  # a change lands mid-read
             return result
 
-    world.reader._store = SlowStore()  # noqa: SLF001 - the race needs the store swapped
+    world.reader._store = SlowStore()
     await world.reader.load(USER)
     assert world.reader.cached(USER) is None
 

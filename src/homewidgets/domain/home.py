@@ -139,7 +139,9 @@ class HomeAssembler:
                     continue
             assert widget is not None
             chosen.append((widget, is_personal))
-            if widget.expires_at is not None and (expires_at is None or widget.expires_at < expires_at):
+            if widget.expires_at is not None and (
+                expires_at is None or widget.expires_at < expires_at
+            ):
                 expires_at = widget.expires_at
         rank = self._rank
         chosen.sort(key=lambda pair: (-pair[0].priority, rank[pair[0].product]))

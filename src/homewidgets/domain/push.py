@@ -100,7 +100,9 @@ class WidgetParser:
             raise InvalidWidget([problem_from_msgspec(exc)]) from None
         return self._write(product, user_id, body)
 
-    def parse_batch(self, product: str, raw: bytes, max_items: int) -> list[WidgetWrite | InvalidWidget]:
+    def parse_batch(
+        self, product: str, raw: bytes, max_items: int
+    ) -> list[WidgetWrite | InvalidWidget]:
         """Every item of a batch body, each valid on its own or with its own error."""
         try:
             items = self._decode_batch(raw).items
@@ -118,7 +120,9 @@ class WidgetParser:
             raise InvalidWidget([problem_from_msgspec(exc)]) from None
         return [self._parse_item(product, w, f"/widgets/{i}") for i, w in enumerate(widgets)]
 
-    def _parse_item(self, product: str, raw: msgspec.Raw, where: str) -> WidgetWrite | InvalidWidget:
+    def _parse_item(
+        self, product: str, raw: msgspec.Raw, where: str
+    ) -> WidgetWrite | InvalidWidget:
         try:
             item = self._decode_item(raw)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:

@@ -139,6 +139,7 @@ class HomeReader:
             self._loading.pop(user_id, None)
             if not task.cancelled():
                 task.exception()  # retrieved: a failed background read is not an error
+
         return done
 
     def _rebuild(self, home: HomeDocument) -> HomeDocument:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import jwt
 from moka_py import Moka
@@ -57,7 +58,8 @@ class JwtAuthenticator:
         sub = claims.get("sub")
         if not isinstance(sub, str) or not sub:
             raise Unauthorized("the token has no subject")
-        expires = float(claims["exp"])
+        exp = claims["exp"]
+        expires = float(exp) if isinstance(exp, int | float) else 0.0
         remaining = expires - time.time()
         if remaining > 0:  # a token inside the expiry leeway is accepted, not remembered
             self._remembered.set(token, (sub, expires), ttl=remaining)
@@ -81,7 +83,7 @@ class JwtAuthenticator:
             raise Unauthorized(f"invalid token: {exc}") from None
         return claims
 
-    def _signing_key(self, token: str) -> object:
+    def _signing_key(self, token: str) -> Any:
         if self._url_client is not None:
             return self._url_client.get_signing_key_from_jwt(token).key
         assert self._keys is not None

@@ -19,13 +19,13 @@ from starlette.routing import BaseRoute, Route
 from homewidgets.bootstrap import build_runtime
 from homewidgets.config import Settings
 from homewidgets.domain.errors import HomewidgetsError, StoreUnavailable
+from homewidgets.inbound.http.asgi_types import ASGIApp
 from homewidgets.inbound.http.errors import (
     error_response,
     handle_domain_error,
     handle_unexpected,
     json_response,
 )
-from homewidgets.inbound.http.asgi_types import ASGIApp
 from homewidgets.inbound.http.live import LiveApi
 from homewidgets.inbound.http.metrics_api import MetricsApi
 from homewidgets.inbound.http.openapi import OpenApiDocument
@@ -104,4 +104,3 @@ def _products(runtime: Runtime) -> Endpoint:
         return json_response({"products": listing})
 
     return products
-

@@ -63,30 +63,33 @@ def response_for(exc: HomewidgetsError) -> Response:
         error = "invalid_widget" if isinstance(exc, InvalidWidget) else "invalid_request"
         return error_response(status, error, str(exc), exc.problems)
     if isinstance(exc, InvalidUserId):
-        return error_response(
-            422, "invalid_user_id", str(exc), [Problem("/user_id", str(exc))]
-        )
+        return error_response(422, "invalid_user_id", str(exc), [Problem("/user_id", str(exc))])
     if isinstance(exc, UnknownProduct):
         return error_response(404, "unknown_product", str(exc))
     if isinstance(exc, Unauthorized):
-        return error_response(
-            401, "unauthorized", str(exc), headers={"www-authenticate": "Bearer"}
-        )
+        return error_response(401, "unauthorized", str(exc), headers={"www-authenticate": "Bearer"})
     if isinstance(exc, Forbidden):
         return error_response(403, "forbidden", str(exc))
     if isinstance(exc, StaleVersion):
         return error_response(
-            409, "stale_version", str(exc), [Problem("/version", str(exc))],
+            409,
+            "stale_version",
+            str(exc),
+            [Problem("/version", str(exc))],
             stored_version=exc.stored_version,
         )
     if isinstance(exc, RateLimited):
         return error_response(
-            429, "rate_limited", str(exc),
+            429,
+            "rate_limited",
+            str(exc),
             headers={"retry-after": str(max(1, math.ceil(exc.retry_after)))},
         )
     if isinstance(exc, StoreUnavailable):
         return error_response(
-            503, "store_unavailable", "the widget store is unreachable; retry shortly",
+            503,
+            "store_unavailable",
+            "the widget store is unreachable; retry shortly",
             headers={"retry-after": RETRY_AFTER_SECONDS},
         )
     return error_response(400, "bad_request", str(exc))

@@ -77,7 +77,9 @@ class LiveApi:
         queue = watchers.watch(user_id)
         if queue is None:
             return error_response(
-                503, "too_many_watchers", "too many open event streams on this instance",
+                503,
+                "too_many_watchers",
+                "too many open event streams on this instance",
                 headers={"retry-after": "5"},
             )
 

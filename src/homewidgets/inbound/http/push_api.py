@@ -12,9 +12,9 @@ from starlette.routing import Route
 
 from homewidgets.domain.model import parse_user_id
 from homewidgets.domain.push import ItemResult, TokenChecker, WidgetParser, put_batch, put_widget
-from homewidgets.runtime import Runtime
 from homewidgets.inbound.http.bodies import read_body
 from homewidgets.inbound.http.errors import json_response
+from homewidgets.runtime import Runtime
 
 _PUT_OVERHEAD = 4096  # body bytes allowed beyond the content limit (version, priority, ...)
 
@@ -52,8 +52,12 @@ class PushApi:
         outcome = await put_widget(write, store=self._rt.writer)
         self._rt.metrics.pushed(product, 1)
         return json_response(
-            {"product": product, "user_id": user_id, "version": outcome.version,
-             "stored": outcome.stored}
+            {
+                "product": product,
+                "user_id": user_id,
+                "version": outcome.version,
+                "stored": outcome.stored,
+            }
         )
 
     async def put_generic(self, request: Request) -> Response:
@@ -62,8 +66,12 @@ class PushApi:
         outcome = await put_widget(write, store=self._rt.writer)
         self._rt.metrics.pushed(product, 1)
         return json_response(
-            {"product": product, "user_id": None, "version": outcome.version,
-             "stored": outcome.stored}
+            {
+                "product": product,
+                "user_id": None,
+                "version": outcome.version,
+                "stored": outcome.stored,
+            }
         )
 
     async def delete_user_widget(self, request: Request) -> Response:
@@ -98,4 +106,3 @@ def _result(result: ItemResult) -> dict[str, object]:
     if result.problems:
         answer["problems"] = [p.as_dict() for p in result.problems]
     return answer
-

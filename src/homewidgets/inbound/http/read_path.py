@@ -70,8 +70,12 @@ class ReadPath:
         """Answer one read; returns the status sent (for the counters)."""
         method = scope["method"]
         if method != "GET" and method != "HEAD":
-            await _error(send, 405, b'{"error":"method_not_allowed","message":"use GET"}',
-                         [(b"allow", b"GET, HEAD")])
+            await _error(
+                send,
+                405,
+                b'{"error":"method_not_allowed","message":"use GET"}',
+                [(b"allow", b"GET, HEAD")],
+            )
             return 405
         try:
             user_id = parse_user_id(raw_id)
@@ -97,8 +101,9 @@ class ReadPath:
             elif name == b"accept-encoding":
                 gzip_ok = b"gzip" in value
         if etag_match:
-            await send({"type": "http.response.start", "status": 304,
-                        "headers": rep.not_modified_headers})
+            await send(
+                {"type": "http.response.start", "status": 304, "headers": rep.not_modified_headers}
+            )
             await send({"type": "http.response.body", "body": b""})
             return 304
         if gzip_ok:
@@ -110,9 +115,7 @@ class ReadPath:
         return 200
 
 
-async def _refused(
-    authenticator: UserAuthenticator, scope: Scope, send: Send, user_id: str
-) -> int:
+async def _refused(authenticator: UserAuthenticator, scope: Scope, send: Send, user_id: str) -> int:
     """With end-user auth on, only the user themself may read their home; returns the
     status sent when refused (401 or 403), 0 when allowed."""
     authorization = next(

@@ -11,7 +11,6 @@ from starlette.routing import Route
 
 from homewidgets.domain.sdui import sdui_json_schema
 from homewidgets.inbound.http.bodies import read_body
-from homewidgets.inbound.http.errors import json_response
 from homewidgets.runtime import Runtime
 
 

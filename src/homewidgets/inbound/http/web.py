@@ -19,8 +19,11 @@ def _page(name: str) -> Route:
     async def page(_request: Request) -> Response:
         return FileResponse(path, media_type="text/html", headers={"cache-control": "no-cache"})
 
-    return Route("/" if name == "index.html" else "/" + name.removesuffix(".html"), page,
-                 methods=["GET", "HEAD"])
+    return Route(
+        "/" if name == "index.html" else "/" + name.removesuffix(".html"),
+        page,
+        methods=["GET", "HEAD"],
+    )
 
 
 _GO_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -42,6 +45,9 @@ def web_routes() -> list[BaseRoute]:
         _page("playground.html"),
         Route("/go/{rest:path}", _go, methods=["GET"]),
         Mount("/static", StaticFiles(directory=WEB_DIR, check_dir=False), name="static"),
-        Mount("/assets/products", StaticFiles(directory=IMAGES_DIR, check_dir=False),
-              name="product-images"),
+        Mount(
+            "/assets/products",
+            StaticFiles(directory=IMAGES_DIR, check_dir=False),
+            name="product-images",
+        ),
     ]
