@@ -128,6 +128,7 @@ class Bench:
         self.nginx_port = 0
         self.nginx_pids: list[int] = []
         self.redis_pid = 0
+        self.push_version = 1
         self.results: dict[str, Any] = {
             "date_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "machine": machine(), "args": vars(args), "scenarios": {}, "log": [],
@@ -213,9 +214,12 @@ class Bench:
             watched = pids + ([self.redis_pid] if uses_redis else [])
             cpu_before, client_before = cpu_seconds(watched), os.times()
             if seeded:
-                self.note(f"{name}: re-push of {self.args.repush} users (version 2)")
+                # A new version each time: an equal version is a no-op and would flatter.
+                self.push_version += 1
+                self.note(f"{name}: re-push of {self.args.repush} users "
+                          f"(version {self.push_version})")
                 block["push"] = asdict(asyncio.run(
-                    seed(base, self.users[: self.args.repush], version=2)))
+                    seed(base, self.users[: self.args.repush], version=self.push_version)))
             else:
                 self.note(f"{name}: seeding {len(self.users)} users x 8 products")
                 block["push"] = asdict(asyncio.run(seed(base, self.users)))
@@ -258,8 +262,9 @@ class Bench:
                     block["runs"] = runs
                     self.save()
             if name in self.args.profile.split(","):
+                safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
                 block["profile"] = profile_worker(
-                    pids[0], port, self.users_file, self.out / f"profile-{name}",
+                    pids[0], port, self.users_file, self.out / f"profile-{safe}",
                     seconds=self.args.profile_seconds)
                 self.note(f"{name}: profile written")
         finally:

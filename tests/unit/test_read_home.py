@@ -163,3 +163,30 @@ async def test_a_widget_with_ttl_expires_from_l1(world: World) -> None:
     assert texts(await world.home())["energy"] == "flash sale"
     await asyncio.sleep(0.3)
     assert texts(await world.home())["energy"] == "generic energy"
+
+
+async def test_an_undeclared_failure_of_the_l2_client_still_gets_the_generic_widgets(
+    world: World,
+) -> None:
+    class BrokenClientStore(SwitchableStore):
+        async def user_widgets(self, user_id: str):  # type: ignore[no-untyped-def]
+            raise AttributeError("'NoneType' object has no attribute 'writelines'")
+
+    world.reader._store = BrokenClientStore()  # the race needs the store swapped
+    home = await world.home()
+    assert home["personalised"] is False
+    assert texts(home)["energy"] == "generic energy"
+
+
+def test_a_torn_down_connection_inside_redis_py_counts_as_l2_down() -> None:
+    import redis.asyncio.connection as redis_connection
+
+    from homewidgets.outbound._redis_client import is_down
+
+    # The same AttributeError, raised once in redis-py's module and once in ours.
+    with pytest.raises(AttributeError) as inside:
+        exec("None.writelines([])", vars(redis_connection).copy())
+    assert is_down(inside.value)
+    with pytest.raises(AttributeError) as ours:
+        None.writelines([])  # type: ignore[attr-defined]
+    assert not is_down(ours.value)  # our own bug stays a bug

@@ -89,6 +89,11 @@ class HomeReader:
             personalised = await self._store.user_widgets(user_id)
         except StoreUnavailable:
             return self._degraded(user_id)
+        except Exception:
+            # A client library can fail in ways it does not declare (seen: redis-py during
+            # a Cluster failover). Readers still get an answer; the bug is logged.
+            log.exception("unexpected error reading L2 for a home; serving generic widgets")
+            return self._degraded(user_id)
         return self._fill(user_id, personalised, started, epoch)
 
     def _degraded(self, user_id: str) -> HomeDocument:
@@ -124,7 +129,9 @@ class HomeReader:
             started, epoch = time.monotonic(), self._epoch
             try:
                 personalised = await self._store.user_widgets(user_id)
-            except StoreUnavailable:
+            except Exception as exc:
+                if not isinstance(exc, StoreUnavailable):
+                    log.exception("unexpected error re-reading a home from L2")
                 stale = self._cache.get(user_id)
                 # stale-if-error: what L1 holds beats the generic widgets
                 return stale if stale is not None else self._degraded(user_id)

@@ -108,8 +108,21 @@ def is_down(exc: BaseException) -> bool:
     """Whether `exc` means L2 is unreachable (as opposed to a bug in our commands)."""
     if isinstance(exc, _DOWN):
         return True
+    if isinstance(exc, AttributeError | TypeError) and _raised_inside_redis_py(exc):
+        # A connection torn down mid-command (seen during a Cluster failover: "'NoneType'
+        # object has no attribute 'writelines'"): the client's own state, not our bug.
+        return True
     # redis-py raises this bare class when no startup node of a cluster answers.
     return isinstance(exc, RedisClusterException) and "cannot be connected" in str(exc)
+
+
+def _raised_inside_redis_py(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    last = None
+    while tb is not None:
+        last = tb
+        tb = tb.tb_next
+    return last is not None and last.tb_frame.f_globals.get("__name__", "").startswith("redis.")
 
 
 @contextmanager
