@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from homewidgets.domain.model import SCHEMA_VERSION, Registry, StoredWidget
 
-Headers = list[tuple[bytes, bytes]]
+Message = dict[str, object]
 
 _JSON = (b"content-type", b"application/json")
 _VARY = (b"vary", b"accept-encoding")
@@ -25,35 +25,41 @@ _GZIP_LEVEL = 6
 
 
 class Representation:
-    """One body of a home (v1 or the proof-of-concept shape) with its ready headers."""
+    """One body of a home (v1 or the proof-of-concept shape) as ready ASGI messages.
 
-    __slots__ = ("_gzip_headers", "body", "etag", "headers", "not_modified_headers")
+    The server only reads these dicts, so one set serves every request for this home.
+    """
+
+    __slots__ = ("_gzipped", "body", "body_message", "etag", "not_modified", "start")
 
     def __init__(self, body: bytes, etag: bytes) -> None:
         self.body = body
         self.etag = etag
-        common = [_JSON, (b"etag", etag), _VARY, _NO_CACHE, _NOSNIFF]
-        self.headers: Headers = [*common, (b"content-length", str(len(body)).encode())]
-        self.not_modified_headers: Headers = [(b"etag", etag), _VARY, _NO_CACHE]
-        self._gzip_headers: tuple[bytes, Headers] | None = None
+        headers = [_JSON, (b"etag", etag), _VARY, _NO_CACHE, _NOSNIFF, _length(body)]
+        self.start: Message = {"type": "http.response.start", "status": 200, "headers": headers}
+        self.body_message: Message = {"type": "http.response.body", "body": body}
+        self.not_modified: Message = {
+            "type": "http.response.start",
+            "status": 304,
+            "headers": [(b"etag", etag), _VARY, _NO_CACHE],
+        }
+        self._gzipped: tuple[Message, Message] | None = None
 
-    def gzipped(self) -> tuple[bytes, Headers]:
-        """The gzip body and its headers, compressed once on first use."""
-        if self._gzip_headers is None:
+    def gzipped(self) -> tuple[Message, Message]:
+        """The start and body messages of the gzip copy, compressed once on first use."""
+        if self._gzipped is None:
             packed = gzip.compress(self.body, _GZIP_LEVEL, mtime=0)
-            self._gzip_headers = (
-                packed,
-                [
-                    _JSON,
-                    (b"etag", self.etag),
-                    _VARY,
-                    _NO_CACHE,
-                    _NOSNIFF,
-                    _GZIP,
-                    (b"content-length", str(len(packed)).encode()),
-                ],
+            headers = [_JSON, (b"etag", self.etag), _VARY, _NO_CACHE, _NOSNIFF, _GZIP,
+                       _length(packed)]  # fmt: skip
+            self._gzipped = (
+                {"type": "http.response.start", "status": 200, "headers": headers},
+                {"type": "http.response.body", "body": packed},
             )
-        return self._gzip_headers
+        return self._gzipped
+
+
+def _length(body: bytes) -> tuple[bytes, bytes]:
+    return (b"content-length", str(len(body)).encode())
 
 
 class HomeDocument:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from granian import Granian
-from granian.constants import Interfaces, Loops
+from granian.constants import HTTPModes, Interfaces, Loops
 
 from homewidgets.config import Settings
 
@@ -18,6 +18,8 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int = 1) ->
         address=host,
         port=port,
         interface=Interfaces.ASGI,
+        http=HTTPModes.http1,  # HTTP/2 ends at the load balancer; no per-connection sniffing
+        websockets=False,
         workers=workers,
         loop=Loops.uvloop,
         backlog=4096,
