@@ -18,8 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from content import user_ids
+from machine import children_cpu, cpu_seconds, load, start_nginx
 from procs import ROOT, VENV_BIN, Proc, free_port
-from run import children_cpu, cpu_seconds, load, start_nginx
 from wrkrun import run_wrk
 
 

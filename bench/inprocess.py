@@ -19,6 +19,7 @@ import pstats
 import random
 import sys
 import time
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,7 @@ async def run(users: int, requests: int, profile: bool, unknown: bool) -> None:
     await runtime.reader.reload_generic()
     sent = 0
 
-    async def send(_message: dict[str, Any]) -> None:
+    async def send(_message: MutableMapping[str, Any]) -> None:
         nonlocal sent
         sent += 1
 

@@ -18,9 +18,7 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 import httpx
 from content import user_ids
-from procs import ROOT, VENV_BIN, Proc, free_port, start_redis, start_service
+from machine import children_cpu, cpu_seconds, load, machine, start_nginx
+from procs import ROOT, VENV_BIN, Proc, start_redis, start_service
 from profiling import profile_worker
 from push_to_visible import measure as push_to_visible
 from report import write_report
@@ -53,65 +52,6 @@ GRANIAN_BASE = [str(VENV_BIN / "granian"), "--factory", "--interface", "asgi",
                 "--host", "127.0.0.1", "--port", "{port}", "--loop", "uvloop",
                 "--backlog", "4096", "--no-access-log", "--log-level", "warning"]
 APP = "homewidgets.inbound.http.app:app_from_environ"
-
-
-def start_nginx(work: Path, body: bytes, workers: int) -> tuple[Proc, int]:
-    prefix = work / "nginx"
-    (prefix / "www").mkdir(parents=True, exist_ok=True)
-    for path in (work, prefix, prefix / "www"):
-        path.chmod(0o755)  # nginx workers run as nobody
-    (prefix / "www" / "home.json").write_bytes(body)
-    (prefix / "www" / "home.json").chmod(0o644)
-    port = free_port()
-    conf = (BENCH / "nginx.conf.template").read_text()
-    conf = conf.replace("{prefix}", str(prefix)).replace("{port}", str(port))
-    conf = conf.replace("{workers}", str(workers))
-    (prefix / "nginx.conf").write_text(conf)
-    proc = Proc("nginx", ["/usr/sbin/nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
-                work / "nginx.log").start(port)
-    return proc, port
-
-
-def machine() -> dict[str, Any]:
-    model = next((line.split(":", 1)[1].strip() for line in
-                  Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-                 "?")
-
-    def version(args: list[str]) -> str:
-        done = subprocess.run(args, capture_output=True, text=True, check=False, timeout=10)
-        return (done.stdout + done.stderr).strip().splitlines()[0]
-
-    import granian
-
-    return {
-        "cpu": model, "cores": os.cpu_count(), "kernel": platform.release(),
-        "python": platform.python_version(), "granian": granian.__version__,
-        "nginx": version(["/usr/sbin/nginx", "-v"]), "wrk": version(["/usr/bin/wrk", "-v"]),
-        "redis": version(["/usr/bin/redis-server", "--version"]),
-        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
-    }
-
-
-def load() -> float:
-    return float(Path("/proc/loadavg").read_text().split()[0])
-
-
-def cpu_seconds(pids: list[int], part: str = "both") -> float:
-    """User and/or system CPU of these processes (all their threads) so far."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) if part != "system" else 0) + (
-            int(fields[12]) if part != "user" else 0)
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def children_cpu() -> float:
-    usage = os.times()
-    return usage.children_user + usage.children_system
 
 
 class Bench:

@@ -46,8 +46,15 @@ class PushApi:
         return product
 
     async def put_user_widget(self, request: Request) -> Response:
+        return await self._put(request, generic=False)
+
+    async def put_generic(self, request: Request) -> Response:
+        return await self._put(request, generic=True)
+
+    async def _put(self, request: Request, *, generic: bool) -> Response:
+        """One widget: a user's, or the product's generic one. Who asks is checked first."""
         product = self._authorize(request)
-        user_id = _user_id(request)
+        user_id = None if generic else _user_id(request)
         write = self._parser.parse_put(product, user_id, await read_body(request, self._put_limit))
         outcome = await put_widget(write, store=self._rt.writer)
         self._rt.metrics.pushed(product, 1)
@@ -55,20 +62,6 @@ class PushApi:
             {
                 "product": product,
                 "user_id": user_id,
-                "version": outcome.version,
-                "stored": outcome.stored,
-            }
-        )
-
-    async def put_generic(self, request: Request) -> Response:
-        product = self._authorize(request)
-        write = self._parser.parse_put(product, None, await read_body(request, self._put_limit))
-        outcome = await put_widget(write, store=self._rt.writer)
-        self._rt.metrics.pushed(product, 1)
-        return json_response(
-            {
-                "product": product,
-                "user_id": None,
                 "version": outcome.version,
                 "stored": outcome.stored,
             }
