@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -81,6 +82,7 @@ def main() -> None:
                     app.stop()
     finally:
         nginx.stop()
+        shutil.rmtree(work, ignore_errors=True)
     out = ROOT / "bench" / "results" / "floor.json"
     out.write_text(json.dumps(rows, indent=2))
 

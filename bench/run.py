@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -123,6 +124,9 @@ class Bench:
         finally:
             for proc in reversed(self.procs):
                 proc.stop()
+            for log in self.work.glob("*.log"):  # service logs, for post-mortems
+                shutil.copy(log, self.out / f"log-{log.name}")
+            shutil.rmtree(self.work, ignore_errors=True)
             self.save()
             write_report(self.results, self.out)
         print((self.out / "results.md").read_text())
