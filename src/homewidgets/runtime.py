@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +35,7 @@ from homewidgets.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
+FREEZE_EVERY_SECONDS = 30.0
 Background = Callable[[], Coroutine[Any, Any, None]]
 
 
@@ -97,8 +100,19 @@ class Runtime:
                 log.exception("error while closing")
 
     async def _maintain(self) -> None:
-        """Re-read the generic widgets every few seconds (they live in L1 only that long)."""
+        """Re-read the generic widgets every few seconds (they live in L1 only that long).
+
+        Also moves what has survived so far out of the cyclic garbage collector's sight
+        (`gc.freeze`): a warm L1 holds millions of objects, and one full collection over
+        them stalled every request for 1.8 s (bench/results, PERFORMANCE.md). Homes hold
+        no reference cycles, so reference counting still frees them when evicted.
+        """
+        frozen_at = time.monotonic()
         while True:
             await asyncio.sleep(self.settings.generic_ttl_seconds)
             await self.reader.reload_generic()
             self.reader.forget_old_changes()
+            if time.monotonic() - frozen_at > FREEZE_EVERY_SECONDS:
+                gc.collect(1)  # young garbage first, so it is not frozen with the rest
+                gc.freeze()
+                frozen_at = time.monotonic()

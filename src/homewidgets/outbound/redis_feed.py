@@ -158,12 +158,13 @@ class RedisChangeFeed:
                 await pubsub.ping()
 
     def _on_notice(self, data: bytes) -> None:
-        try:
-            change = parse_notice(data)
-        except (IndexError, ValueError):
-            _log.warning("ignoring malformed change notice %r", data[:100])
-            return
-        self._dispatch(change)
+        for line in data.split(b"\n"):  # a batch's notices come as one message
+            try:
+                change = parse_notice(line)
+            except (IndexError, ValueError):
+                _log.warning("ignoring malformed change notice %r", line[:100])
+                continue
+            self._dispatch(change)
 
     def _dispatch(self, change: Change) -> None:
         for listener in self._listeners:
