@@ -80,3 +80,12 @@ async def test_events_may_only_be_reported_as_oneself(secured: Service) -> None:
 async def test_auth_is_off_by_default() -> None:
     async with in_process_service() as service:
         assert (await service.http.get(f"/v1/home/{USER}")).status_code == 200
+
+
+async def test_the_events_stream_takes_the_token_as_a_query_parameter(secured: Service) -> None:
+    # EventSource cannot send headers: a refused stream answers at once, so a 401/403
+    # here proves the parameter is read; an accepted one would stream forever.
+    other = await secured.http.get(f"/v1/home/{USER}/events?access_token={token(OTHER)}")
+    assert other.status_code == 403
+    none = await secured.http.get(f"/v1/home/{USER}/events")
+    assert none.status_code == 401

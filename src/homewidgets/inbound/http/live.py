@@ -63,16 +63,24 @@ class LiveApi:
             Route("/v1/products/{product}/events", self.product_events, methods=["GET"]),
         ]
 
-    def _check_user(self, request: Request, user_id: str) -> None:
-        """With end-user auth on, a user reads and reports only as themself."""
+    def _check_user(self, request: Request, user_id: str, *, query_token: bool = False) -> None:
+        """With end-user auth on, a user reads and reports only as themself.
+
+        `query_token`: a browser's EventSource cannot send headers, so the events stream
+        also takes the JWT as `?access_token=` (RFC 6750, section 2.3).
+        """
         if self._rt.authenticator is not None:
-            subject = self._rt.authenticator.subject(request.headers.get("authorization"))
+            authorization = request.headers.get("authorization")
+            token = request.query_params.get("access_token") if query_token else None
+            if authorization is None and token:
+                authorization = f"Bearer {token}"
+            subject = self._rt.authenticator.subject(authorization)
             if subject != user_id:
                 raise Forbidden("a user may act only as themself")
 
     async def home_events(self, request: Request) -> Response:
         user_id = parse_user_id(request.path_params["user_id"])
-        self._check_user(request, user_id)
+        self._check_user(request, user_id, query_token=True)
         watchers = self._rt.reader.watchers
         queue = watchers.watch(user_id)
         if queue is None:
