@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from playwright.sync_api import Page, expect
 
@@ -26,7 +27,10 @@ def test_the_examples_load_and_the_valid_one_is_previewed(page: Page) -> None:
     assert page.locator("#examples option").count() >= 3
     expect(page.locator("#render [data-sdui-type=section]").first).to_be_visible()
     page.select_option("#examples", "2")
-    expect(page.locator("#render [data-sdui-type=badge]")).to_have_text("New")
+    expect(page.locator("#examples")).to_have_value("2")
+    expect(page.locator("#editor")).to_have_value(re.compile(r'"type": "badge"'))
+    # A new example is validated by the server before it renders: allow a loaded CI host.
+    expect(page.locator("#render [data-sdui-type=badge]")).to_have_text("New", timeout=15_000)
 
 
 def test_a_wrong_field_is_listed_with_its_pointer_and_marked_in_the_text(page: Page) -> None:
