@@ -8,7 +8,6 @@ personalised by every product. The products' own request counters prove the coal
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from processes import (
     Process,
     eventually,
     free_port,
-    homewidgets_env,
+    start_products,
     start_service,
     start_worker,
 )
@@ -56,17 +55,6 @@ class ColdStack:
         return home
 
 
-def start_products(tmp_path: Path, port: int, service_port: int, *args: str) -> Process:
-    """`homewidgets products`, pushing its generic widgets to the service on `service_port`.
-
-    Started as `python -m homewidgets.products.server`: `homewidgets products --port P`
-    currently fails in cli.py (argparse REMAINDER does not take a leading option).
-    """
-    return Process(
-        [sys.executable, "-m", "homewidgets.products.server", "--port", str(port),
-         "--service-url", f"http://127.0.0.1:{service_port}", "--no-events", *args],
-        homewidgets_env(), tmp_path / f"products-{port}.log", url=f"http://127.0.0.1:{port}",
-    ).start()  # fmt: skip
 
 
 def fully_personalised(home: dict[str, Any]) -> bool:
@@ -84,7 +72,10 @@ def stack(tmp_path: Path, redis_url: str) -> Iterator[ColdStack]:
     service = start_service(tmp_path, env, port=service_port)
     started: list[Process] = [service]
     try:
-        products = start_products(tmp_path, products_port, service_port, "--latency-ms", "20")
+        products = start_products(
+            tmp_path, "--service-url", service.url, "--no-events", "--latency-ms", "20",
+            port=products_port,
+        )
         started.append(products)
         worker = start_worker(tmp_path, env)
         started.append(worker)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -28,7 +27,7 @@ from processes import (
     Process,
     eventually,
     free_port,
-    homewidgets_env,
+    start_products,
     start_service,
     start_worker,
 )
@@ -125,14 +124,6 @@ class ColdStack:
     env: dict[str, str]
 
 
-def start_products(tmp_path: Path, port: int, service_port: int) -> Process:
-    """The simulated backends, each pull answered after PULL_LATENCY_MS."""
-    return Process(
-        [sys.executable, "-m", "homewidgets.products.server", "--port", str(port),
-         "--service-url", f"http://127.0.0.1:{service_port}", "--no-events",
-         "--latency-ms", str(PULL_LATENCY_MS)],
-        homewidgets_env(), tmp_path / f"products-{port}.log", url=f"http://127.0.0.1:{port}",
-    ).start()  # fmt: skip
 
 
 @pytest.fixture
@@ -145,7 +136,10 @@ def stack(tmp_path: Path, redis_url: str) -> Iterator[ColdStack]:
     }
     service = start_service(tmp_path, env, port=service_port)
     try:
-        products = start_products(tmp_path, products_port, service_port)
+        products = start_products(
+            tmp_path, "--service-url", f"http://127.0.0.1:{service_port}", "--no-events",
+            "--latency-ms", str(PULL_LATENCY_MS), port=products_port,
+        )
         try:
             yield ColdStack(service, products, env)
         finally:

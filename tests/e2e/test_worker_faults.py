@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import re
 import statistics
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -30,7 +29,7 @@ from processes import (
     Process,
     eventually,
     free_port,
-    homewidgets_env,
+    start_products,
     start_service,
     start_worker,
 )
@@ -78,13 +77,10 @@ def start_stack(tmp_path: Path, redis_url: str, *product_args: str) -> Stack:
     }
     service = start_service(tmp_path, env, port=service_port)
     try:
-        # `python -m homewidgets.products.server`: `homewidgets products --port P` currently
-        # fails in cli.py (argparse REMAINDER does not take a leading option).
-        products = Process(
-            [sys.executable, "-m", "homewidgets.products.server", "--port", str(products_port),
-             "--service-url", f"http://127.0.0.1:{service_port}", "--no-events", *product_args],
-            homewidgets_env(), tmp_path / "products.log", url=f"http://127.0.0.1:{products_port}",
-        ).start()  # fmt: skip
+        products = start_products(
+            tmp_path, "--service-url", service.url, "--no-events", *product_args,
+            port=products_port,
+        )
     except Exception:
         service.stop()
         raise
