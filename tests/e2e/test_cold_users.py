@@ -11,49 +11,18 @@ import asyncio
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from homewidgets.registry import DEMO_PRODUCTS
 from processes import (
-    Process,
     eventually,
-    free_port,
-    start_products,
-    start_service,
-    start_worker,
 )
+from stacks import PRODUCTS, RefreshStack, start_refresh_stack
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
-
-PRODUCTS = [pid for pid, _, _ in DEMO_PRODUCTS]
-
-
-@dataclass
-class ColdStack:
-    """Service + products (20 ms per pull) + one worker, on the test's Redis."""
-
-    service: Process
-    products: Process
-    env: dict[str, str]
-    workers: list[Process]
-
-    def stats(self) -> dict[str, Any]:
-        products: dict[str, Any] = httpx.get(f"{self.products.url}/stats", timeout=5).json()
-        by_product: dict[str, Any] = products["products"]
-        return by_product
-
-    def reset_stats(self) -> None:
-        httpx.post(f"{self.products.url}/admin/reset-stats", timeout=5).raise_for_status()
-
-    def home(self, user: str) -> dict[str, Any]:
-        home: dict[str, Any] = httpx.get(f"{self.service.url}/v1/home/{user}", timeout=5).json()
-        return home
-
 
 
 
@@ -63,32 +32,16 @@ def fully_personalised(home: dict[str, Any]) -> bool:
 
 
 @pytest.fixture
-def stack(tmp_path: Path, redis_url: str) -> Iterator[ColdStack]:
-    service_port, products_port = free_port(), free_port()
-    env = {
-        "HOMEWIDGETS_REDIS_URL": redis_url,
-        "HOMEWIDGETS_PRODUCTS_URL": f"http://127.0.0.1:{products_port}",
-    }
-    service = start_service(tmp_path, env, port=service_port)
-    started: list[Process] = [service]
+def stack(tmp_path: Path, redis_url: str) -> Iterator[RefreshStack]:
+    running = start_refresh_stack(tmp_path, redis_url, "--latency-ms", "20")
     try:
-        products = start_products(
-            tmp_path, "--service-url", service.url, "--no-events", "--latency-ms", "20",
-            port=products_port,
-        )
-        started.append(products)
-        worker = start_worker(tmp_path, env)
-        started.append(worker)
-        running = ColdStack(service, products, env, [worker])
-        # Every product has pushed its generic widget, and the service serves it.
+        running.worker()
         probe = str(uuid.uuid4())
-        eventually(lambda: len(running.home(probe)["widgets"]) == len(PRODUCTS), timeout=10)
         eventually(lambda: fully_personalised(running.home(probe)), timeout=5)  # warm up
         running.reset_stats()
         yield running
     finally:
-        for process in reversed(started):
-            process.stop()
+        running.stop()
 
 
 async def first_and_personalised(
@@ -109,7 +62,7 @@ async def first_and_personalised(
 
 
 async def test_a_cold_users_first_read_is_generic_and_a_read_within_a_second_is_personalised(
-    stack: ColdStack,
+    stack: RefreshStack,
 ) -> None:
     user = str(uuid.uuid4())
     async with httpx.AsyncClient(base_url=stack.service.url, timeout=5) as http:
@@ -125,7 +78,7 @@ async def test_a_cold_users_first_read_is_generic_and_a_read_within_a_second_is_
 
 
 async def test_a_burst_of_cold_users_costs_each_product_one_pull_call_per_batch(
-    stack: ColdStack,
+    stack: RefreshStack,
 ) -> None:
     users = [str(uuid.uuid4()) for _ in range(60)]
     async with httpx.AsyncClient(base_url=stack.service.url, timeout=5) as http:

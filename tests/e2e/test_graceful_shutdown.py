@@ -14,7 +14,6 @@ import signal
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -26,11 +25,10 @@ from inprocess import CARD, auth
 from processes import (
     Process,
     eventually,
-    free_port,
-    start_products,
     start_service,
     start_worker,
 )
+from stacks import RefreshStack, start_refresh_stack
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
@@ -117,35 +115,14 @@ async def test_an_open_events_stream_does_not_hold_the_shutdown_forever(
 # -- the refresh worker ----------------------------------------------------------------------
 
 
-@dataclass
-class ColdStack:
-    service: Process
-    products: Process
-    env: dict[str, str]
-
-
-
-
 @pytest.fixture
-def stack(tmp_path: Path, redis_url: str) -> Iterator[ColdStack]:
-    service_port, products_port = free_port(), free_port()
-    env = {
-        "HOMEWIDGETS_REDIS_URL": redis_url,
-        "HOMEWIDGETS_PRODUCTS_URL": f"http://127.0.0.1:{products_port}",
-        "HOMEWIDGETS_PRODUCT_TIMEOUT_SECONDS": "6",
-    }
-    service = start_service(tmp_path, env, port=service_port)
-    try:
-        products = start_products(
-            tmp_path, "--service-url", f"http://127.0.0.1:{service_port}", "--no-events",
-            "--latency-ms", str(PULL_LATENCY_MS), port=products_port,
-        )
-        try:
-            yield ColdStack(service, products, env)
-        finally:
-            products.stop()
-    finally:
-        service.stop()
+def stack(tmp_path: Path, redis_url: str) -> Iterator[RefreshStack]:
+    running = start_refresh_stack(
+        tmp_path, redis_url, "--latency-ms", str(PULL_LATENCY_MS),
+        env={"HOMEWIDGETS_PRODUCT_TIMEOUT_SECONDS": "6"}, wait_for_generics=False,
+    )  # fmt: skip
+    yield running
+    running.stop()
 
 
 def pending(client: redis.Redis) -> int:
@@ -153,13 +130,8 @@ def pending(client: redis.Redis) -> int:
     return int(summary["pending"])
 
 
-def personalised_products(service: Process, user: str) -> set[str]:
-    home = httpx.get(f"{service.url}/v1/home/{user}", timeout=5).json()
-    return {w["product"] for w in home["widgets"] if w["personalised"]}
-
-
 def test_a_worker_stopped_mid_batch_acknowledges_its_claims_and_loses_nothing(
-    stack: ColdStack, tmp_path: Path, redis_url: str
+    stack: RefreshStack, tmp_path: Path, redis_url: str
 ) -> None:
     """Worker A gets SIGTERM with pulls in flight: it finishes them, leaves no claim
     pending (nothing waits for a claim-idle timeout), exits 0; worker B does the rest."""
@@ -180,7 +152,7 @@ def test_a_worker_stopped_mid_batch_acknowledges_its_claims_and_loses_nothing(
         everyone = {pid for pid, _, _ in DEMO_PRODUCTS}
         for user in users:
             eventually(
-                lambda user=user: personalised_products(stack.service, user) == everyone, timeout=15
+                lambda user=user: stack.personalised(user) == everyone, timeout=15
             )
         assert 1.0 < took < EXIT_BOUND_SECONDS  # it waited for its pulls, and not forever
     finally:

@@ -16,115 +16,52 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import redis
 
-from homewidgets.registry import DEMO_PRODUCTS
 from processes import (
     Process,
     eventually,
-    free_port,
-    start_products,
-    start_service,
-    start_worker,
 )
+from stacks import PRODUCTS, RefreshStack, start_refresh_stack
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
-PRODUCTS = [pid for pid, _, _ in DEMO_PRODUCTS]
-
-
-@dataclass
-class Stack:
-    """Service + products on the test's Redis; workers are started by each test."""
-
-    tmp_path: Path
-    service: Process
-    products: Process
-    env: dict[str, str]
-    workers: list[Process] = field(default_factory=list)
-
-    def worker(self, name: str, **env: str) -> Process:
-        process = start_worker(self.tmp_path, {**self.env, **env}, name=name)
-        self.workers.append(process)
-        eventually(lambda: "started:" in process.log(), timeout=15)  # it is reading the stream
-        return process
-
-    def stats(self) -> dict[str, Any]:
-        stats: dict[str, Any] = httpx.get(f"{self.products.url}/stats", timeout=5).json()
-        by_product: dict[str, Any] = stats["products"]
-        return by_product
-
-    def home(self, user: str) -> dict[str, Any]:
-        home: dict[str, Any] = httpx.get(f"{self.service.url}/v1/home/{user}", timeout=5).json()
-        return home
-
-    def personalised(self, user: str) -> set[str]:
-        return {w["product"] for w in self.home(user)["widgets"] if w["personalised"]}
-
-
-def start_stack(tmp_path: Path, redis_url: str, *product_args: str) -> Stack:
-    service_port, products_port = free_port(), free_port()
-    env = {
-        "HOMEWIDGETS_REDIS_URL": redis_url,
-        "HOMEWIDGETS_PRODUCTS_URL": f"http://127.0.0.1:{products_port}",
-        "HOMEWIDGETS_LOG_LEVEL": "info",
-    }
-    service = start_service(tmp_path, env, port=service_port)
-    try:
-        products = start_products(
-            tmp_path, "--service-url", service.url, "--no-events", *product_args,
-            port=products_port,
-        )
-    except Exception:
-        service.stop()
-        raise
-    stack = Stack(tmp_path, service, products, env)
-    probe = str(uuid.uuid4())  # every generic widget is pushed and served
-    eventually(lambda: len(stack.home(probe)["widgets"]) == len(PRODUCTS), timeout=10)
-    return stack
-
-
-def stop_stack(stack: Stack) -> None:
-    for process in [*stack.workers, stack.products, stack.service]:
-        process.stop()
 
 
 SLOW_MS = 3000
 
 
 @pytest.fixture
-def slow_products(tmp_path: Path, redis_url: str) -> Iterator[Stack]:
+def slow_products(tmp_path: Path, redis_url: str) -> Iterator[RefreshStack]:
     """Every product takes 3 s to answer a pull: a kill lands inside the batch."""
-    stack = start_stack(tmp_path, redis_url, "--latency-ms", str(SLOW_MS))
+    stack = start_refresh_stack(tmp_path, redis_url, "--latency-ms", str(SLOW_MS))
     yield stack
-    stop_stack(stack)
+    stack.stop()
 
 
-def read_all(stack: Stack, users: list[str]) -> None:
+def read_all(stack: RefreshStack, users: list[str]) -> None:
     """First reads of cold users, all at once (one batch), each answered generic."""
     with ThreadPoolExecutor(len(users)) as pool:
         homes = list(pool.map(stack.home, users))
     assert not any(home["personalised"] for home in homes)
 
 
-def all_personalised(stack: Stack, users: list[str], products: set[str]) -> bool:
+def all_personalised(stack: RefreshStack, users: list[str], products: set[str]) -> bool:
     with ThreadPoolExecutor(8) as pool:
         return all(found == products for found in pool.map(stack.personalised, users))
 
 
-def all_asked(stack: Stack, users: list[str]) -> bool:
+def all_asked(stack: RefreshStack, users: list[str]) -> bool:
     asked: int = sum(s["pull_users"] for s in stack.stats().values())
     return asked >= len(users) * len(PRODUCTS)
 
 
 def test_a_worker_killed_mid_batch_loses_no_request_another_worker_finishes_it(
-    slow_products: Stack,
+    slow_products: RefreshStack,
 ) -> None:
     stack = slow_products
     doomed = stack.worker("doomed", HOMEWIDGETS_PRODUCT_TIMEOUT_SECONDS="10")
@@ -151,7 +88,7 @@ def test_a_worker_killed_mid_batch_loses_no_request_another_worker_finishes_it(
         assert stats[product]["pull_users"] >= len(users) + len(abandoned), stats[product]
 
 
-def pending_users(stack: Stack) -> set[str]:
+def pending_users(stack: RefreshStack) -> set[str]:
     """Users whose refresh request was delivered to a worker but not acknowledged."""
     with redis.Redis.from_url(stack.env["HOMEWIDGETS_REDIS_URL"]) as client:
         pending = client.xpending_range("hw:refresh", "hw-workers", "-", "+", 10_000)
@@ -171,7 +108,7 @@ def worker_counters(worker: Process) -> dict[str, int]:
 
 
 def test_sigterm_mid_batch_finishes_and_acknowledges_the_batch_then_exits_0(
-    slow_products: Stack,
+    slow_products: RefreshStack,
 ) -> None:
     stack = slow_products
     worker = stack.worker("graceful", HOMEWIDGETS_PRODUCT_TIMEOUT_SECONDS="10")
@@ -201,7 +138,7 @@ def test_sigterm_mid_batch_finishes_and_acknowledges_the_batch_then_exits_0(
 def test_a_broken_product_trips_its_breaker_while_reads_stay_fast_and_others_refresh(
     tmp_path: Path, redis_url: str, fault: str, worker_env: dict[str, str]
 ) -> None:
-    stack = start_stack(tmp_path, redis_url, "--latency-ms", "20", "--product", fault)
+    stack = start_refresh_stack(tmp_path, redis_url, "--latency-ms", "20", "--product", fault)
     try:
         worker = stack.worker("worker", **worker_env)
         users: list[str] = []
@@ -233,4 +170,4 @@ def test_a_broken_product_trips_its_breaker_while_reads_stay_fast_and_others_ref
             energy = [w for w in stack.home(user)["widgets"] if w["product"] == "energy"]
             assert energy and energy[0]["personalised"] is False
     finally:
-        stop_stack(stack)
+        stack.stop()
