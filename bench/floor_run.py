@@ -1,6 +1,10 @@
 """Measure the floor (bench/floor.py) beside nginx: how thin can a granian app get here?
 
     .venv/bin/python bench/floor_run.py [--seconds 10] [--workers 1,2]
+        [--variants asgi,rsgi,rsgi+rust,rsgi+rloop]
+
+A variant is an interface, optionally followed by granian options: `+rust` is
+`--task-impl rust`, `+rloop` is `--loop rloop`, `+st` is `--runtime-mode st`.
 
 Prints, per app and connection count: req/s, p99, the ratio to nginx measured just
 before, and server CPU µs per request (total and kernel), like bench/run.py.
@@ -42,6 +46,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--connections", default="256,1000")
+    parser.add_argument("--variants", default="asgi,rsgi")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="hw-floor-"))
     users = work / "users.txt"
@@ -50,23 +55,24 @@ def main() -> None:
     rows = []
     try:
         for workers in [int(w) for w in args.workers.split(",")]:
-            for interface in ("asgi", "rsgi"):
+            for variant in args.variants.split(","):
+                interface, *options = variant.split("+")
                 port = free_port()
-                app = Proc(f"floor-{interface}", [
+                app = Proc(f"floor-{variant}", [
                     str(VENV_BIN / "granian"), "--interface", interface, "--workers",
-                    str(workers), "--loop", "uvloop", "--host", "127.0.0.1", "--port",
-                    str(port), "--no-access-log", "--log-level", "warning",
+                    str(workers), *_granian_options(options), "--host", "127.0.0.1",
+                    "--port", str(port), "--no-access-log", "--log-level", "warning",
                     "--working-dir", str(ROOT), f"bench.floor:{interface}_app"],
-                    work / f"floor-{interface}-{workers}.log",
+                    work / f"floor-{variant}-{workers}.log",
                     {**os.environ, "PYTHONPATH": str(ROOT / "bench")}).start(port)
                 try:
                     for connections in [int(c) for c in args.connections.split(",")]:
                         ceiling = measure("nginx", nginx_port, nginx.children(), users,
                                           connections, args.seconds)
-                        mine = measure(f"{interface} w{workers}", port,
+                        mine = measure(f"{variant} w{workers}", port,
                                        app.children() or [app.pid], users, connections,
                                        args.seconds)
-                        row = {"app": f"{interface} w{workers}", "c": connections,
+                        row = {"app": f"{variant} w{workers}", "c": connections,
                                "nginx": ceiling, "app_result": mine,
                                "ratio": round(int(str(mine["rps"])) / int(str(ceiling["rps"])),
                                               3)}
@@ -83,8 +89,14 @@ def main() -> None:
     finally:
         nginx.stop()
         shutil.rmtree(work, ignore_errors=True)
-    out = ROOT / "bench" / "results" / "floor.json"
+    out = ROOT / "bench" / "results" / os.environ.get("FLOOR_OUT", "floor.json")
     out.write_text(json.dumps(rows, indent=2))
+
+
+def _granian_options(options: list[str]) -> list[str]:
+    flags = {"rust": ["--task-impl", "rust"], "st": ["--runtime-mode", "st"]}
+    loop = "rloop" if "rloop" in options else "uvloop"
+    return ["--loop", loop, *(f for o in options if o in flags for f in flags[o])]
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 import httpx
 from content import user_ids
 from machine import children_cpu, cpu_seconds, load, machine, start_nginx
-from procs import ROOT, VENV_BIN, Proc, start_redis, start_service
+from procs import ROOT, VENV_BIN, Proc, free_port, start_redis, start_service
 from profiling import profile_worker
 from push_to_visible import measure as push_to_visible
 from report import write_report
@@ -49,10 +49,10 @@ SCENARIOS: dict[str, tuple[bool, int, dict[str, str], list[str] | None]] = {
     "redis-w2": (True, 2, {}, None),
     "embedded": (False, 1, {}, None),
 }
-GRANIAN_BASE = [str(VENV_BIN / "granian"), "--factory", "--interface", "asgi",
+GRANIAN_BASE = [str(VENV_BIN / "granian"), "--factory", "--interface", "rsgi",
                 "--host", "127.0.0.1", "--port", "{port}", "--loop", "uvloop",
                 "--backlog", "4096", "--no-access-log", "--log-level", "warning"]
-APP = "homewidgets.inbound.http.app:app_from_environ"
+APP = "homewidgets.inbound.http.app:rsgi_app_from_environ"
 
 
 class Bench:
@@ -188,6 +188,7 @@ class Bench:
                 self.procs.append(nginx)
                 self.nginx_pids = nginx.children()
                 self.results["nginx_body_bytes"] = len(body)
+            floor = self.start_floor(workers) if self.args.floor else None
             runs: dict[str, Any] = {}
             for script, kind in (("known.lua", "known"), ("unknown.lua", "unknown")):
                 if kind not in self.args.kinds:
@@ -203,6 +204,14 @@ class Bench:
                         "nginx": {**ceiling.as_dict(), **ceiling_cost},
                         "ratio": round(mine.rps / ceiling.rps, 3) if ceiling.rps else None,
                     }
+                    if floor is not None and kind == "known":
+                        floor_proc, floor_port = floor
+                        least, least_cost = self.wrk(
+                            f"floor c{connections} ({name})", floor_port, script, connections,
+                            floor_proc.children() or [floor_proc.pid])
+                        runs[f"{kind}-c{connections}"]["floor"] = {
+                            **least.as_dict(), **least_cost,
+                            "ratio": round(least.rps / ceiling.rps, 3) if ceiling.rps else None}
                     block["runs"] = runs
                     self.save()
             if name in self.args.profile.split(","):
@@ -213,6 +222,21 @@ class Bench:
                 self.note(f"{name}: profile written")
         finally:
             proc.stop()
+            if floor is not None:
+                floor[0].stop()
+
+    def start_floor(self, workers: int) -> tuple[Proc, int]:
+        """bench/floor.py's RSGI app holding the same users' bodies: the least any Python
+        read path on granian costs, measured beside the service in the same minute."""
+        port = free_port()
+        proc = Proc("floor", [
+            str(VENV_BIN / "granian"), "--interface", "rsgi", "--workers", str(workers),
+            "--loop", "uvloop", "--host", "127.0.0.1", "--port", str(port),
+            "--no-access-log", "--log-level", "warning", "--working-dir", str(ROOT),
+            "bench.floor:rsgi_app"], self.work / "floor.log",
+            {**os.environ, "PYTHONPATH": str(BENCH), "FLOOR_USERS": str(len(self.users))})
+        proc.start(port, timeout=120)
+        return proc, port
 
     def push_to_visible(self, redis_url: str) -> None:
         env = {"HOMEWIDGETS_NAMESPACE": "ptv:"}
@@ -258,6 +282,8 @@ def main() -> None:
     parser.add_argument("--profile-seconds", type=int, default=10)
     parser.add_argument("--pushes", type=int, default=500)
     parser.add_argument("--no-push-to-visible", action="store_true")
+    parser.add_argument("--floor", action="store_true",
+                        help="also measure bench/floor.py's RSGI app after each known run")
     parser.add_argument("--out", help="results directory (default bench/results/<stamp>)")
     Bench(parser.parse_args()).run()
 

@@ -36,6 +36,7 @@ from homewidgets.metrics import Metrics
 log = logging.getLogger(__name__)
 
 FREEZE_EVERY_SECONDS = 30.0
+_STREAMS_CLOSE_SECONDS = 2.0  # open event streams get this long to end at shutdown
 Background = Callable[[], Coroutine[Any, Any, None]]
 
 
@@ -81,10 +82,18 @@ class Runtime:
             self._tasks.append(asyncio.create_task(run(), name=getattr(run, "__name__", "bg")))
         self.started = True
 
+    def stopping(self) -> None:
+        """A stop is coming (the server got SIGTERM and now drains its connections):
+        end the open event streams at once, or the drain would wait for them."""
+        self.reader.watchers.close()
+
     async def stop(self) -> None:
         if not self.started:
             return
         self.started = False
+        self.reader.watchers.close()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.reader.watchers.drained(), _STREAMS_CLOSE_SECONDS)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -14,52 +14,48 @@ from collections.abc import Mapping
 
 from homewidgets.domain.model import SCHEMA_VERSION, Registry, StoredWidget
 
-Message = dict[str, object]
+Headers = list[tuple[str, str]]
+Reply = tuple[int, Headers, bytes]
+"""An HTTP answer as (status, headers, body): what any server adapter sends as it is."""
 
-_JSON = (b"content-type", b"application/json")
-_VARY = (b"vary", b"accept-encoding")
-_NO_CACHE = (b"cache-control", b"private, no-cache")
-_NOSNIFF = (b"x-content-type-options", b"nosniff")
-_GZIP = (b"content-encoding", b"gzip")
+_JSON = ("content-type", "application/json")
+_VARY = ("vary", "accept-encoding")
+_NO_CACHE = ("cache-control", "private, no-cache")
+_NOSNIFF = ("x-content-type-options", "nosniff")
+_GZIP = ("content-encoding", "gzip")
 _GZIP_LEVEL = 6
 
 
 class Representation:
-    """One body of a home (v1 or the proof-of-concept shape) as ready ASGI messages.
+    """One body of a home (v1 or the proof-of-concept shape) as ready replies.
 
-    The server only reads these dicts, so one set serves every request for this home.
+    Servers only read these tuples, so one set serves every request for this home: the
+    200, the 304 for a matching `If-None-Match`, and (made on first use) the gzip copy.
     """
 
-    __slots__ = ("_gzipped", "body", "body_message", "etag", "not_modified", "start")
+    __slots__ = ("_gzipped", "body", "etag", "not_modified", "ok", "tag")
 
     def __init__(self, body: bytes, etag: bytes) -> None:
         self.body = body
         self.etag = etag
-        headers = [_JSON, (b"etag", etag), _VARY, _NO_CACHE, _NOSNIFF, _length(body)]
-        self.start: Message = {"type": "http.response.start", "status": 200, "headers": headers}
-        self.body_message: Message = {"type": "http.response.body", "body": body}
-        self.not_modified: Message = {
-            "type": "http.response.start",
-            "status": 304,
-            "headers": [(b"etag", etag), _VARY, _NO_CACHE],
-        }
-        self._gzipped: tuple[Message, Message] | None = None
+        self.tag = etag.decode()  # what If-None-Match headers are compared with
+        headers = [_JSON, ("etag", self.tag), _VARY, _NO_CACHE, _NOSNIFF, _length(body)]
+        self.ok: Reply = (200, headers, body)
+        self.not_modified: Reply = (304, [("etag", self.tag), _VARY, _NO_CACHE], b"")
+        self._gzipped: Reply | None = None
 
-    def gzipped(self) -> tuple[Message, Message]:
-        """The start and body messages of the gzip copy, compressed once on first use."""
+    def gzipped(self) -> Reply:
+        """The 200 with the gzip copy of the body, compressed once on first use."""
         if self._gzipped is None:
             packed = gzip.compress(self.body, _GZIP_LEVEL, mtime=0)
-            headers = [_JSON, (b"etag", self.etag), _VARY, _NO_CACHE, _NOSNIFF, _GZIP,
+            headers = [_JSON, ("etag", self.tag), _VARY, _NO_CACHE, _NOSNIFF, _GZIP,
                        _length(packed)]  # fmt: skip
-            self._gzipped = (
-                {"type": "http.response.start", "status": 200, "headers": headers},
-                {"type": "http.response.body", "body": packed},
-            )
+            self._gzipped = (200, headers, packed)
         return self._gzipped
 
 
-def _length(body: bytes) -> tuple[bytes, bytes]:
-    return (b"content-length", str(len(body)).encode())
+def _length(body: bytes) -> tuple[str, str]:
+    return ("content-length", str(len(body)))
 
 
 class HomeDocument:

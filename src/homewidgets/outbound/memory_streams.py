@@ -69,18 +69,22 @@ class MemoryRefreshQueue:
         self.new: deque[tuple[str, RefreshRequest]] = deque(maxlen=maxlen)
         self.pending: OrderedDict[str, _Pending] = OrderedDict()
         self.arrived = asyncio.Event()
-        self._asked: dict[str, float] = {}  # user id -> monotonic time the window ends
+        # user id -> monotonic time its window ends, oldest first: the windows all last
+        # `dedup_seconds`, so insertion order is end order and expired ones are swept
+        # from the front (O(1) per request, even with a million users asked per minute).
+        self._asked: OrderedDict[str, float] = OrderedDict()
         self._ids = _Ids()
 
     async def enqueue(self, requests: Sequence[RefreshRequest]) -> int:
         now = time.monotonic()
-        if len(self._asked) > 2 * len(self.new) + 10_000:  # forget closed windows, rarely
-            self._asked = {u: end for u, end in self._asked.items() if end > now}
+        asked = self._asked
+        while asked and asked[next(iter(asked))] <= now:
+            asked.popitem(last=False)
         queued = 0
         for request in requests:
-            if self._asked.get(request.user_id, 0.0) > now:
+            if request.user_id in asked:  # its window is still open
                 continue
-            self._asked[request.user_id] = now + self.dedup_seconds
+            asked[request.user_id] = now + self.dedup_seconds
             self.new.append((_format(self._ids.next()), request))
             queued += 1
         if queued:

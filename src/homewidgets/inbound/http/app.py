@@ -1,7 +1,8 @@
-"""The ASGI application: the bare read path in front, a Starlette control plane behind it.
+"""The HTTP application: the bare read routes in front, a Starlette control plane behind.
 
-`create_app(runtime)` is what tests use; `app_from_environ()` is the factory the
-production server (granian) imports in each worker process.
+Two faces over one Runtime: `create_app(runtime)`, an ASGI app (in-process tests, any
+ASGI server: `app_from_environ`), and `create_rsgi_app(runtime)`, what the production
+server (granian, RSGI) imports in each worker process through `rsgi_app_from_environ`.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from homewidgets.inbound.http.live import LiveApi
 from homewidgets.inbound.http.metrics_api import MetricsApi
 from homewidgets.inbound.http.openapi import OpenApiDocument
 from homewidgets.inbound.http.push_api import PushApi
-from homewidgets.inbound.http.read_path import ReadPath
+from homewidgets.inbound.http.read_path import HomeReads, ReadPath
+from homewidgets.inbound.http.rsgi import RsgiFront
 from homewidgets.inbound.http.schema_api import SchemaApi
 from homewidgets.inbound.http.web import web_routes
 from homewidgets.observability.control_plane import ObservedControl
@@ -42,7 +44,25 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def create_app(runtime: Runtime) -> ReadPath:
-    """The whole HTTP surface over one Runtime; the lifespan starts and stops it."""
+    """The whole HTTP surface over one Runtime as ASGI; the lifespan starts and stops it."""
+    return ReadPath(_reads(runtime), _control_plane(runtime))
+
+
+def create_rsgi_app(runtime: Runtime, *, tracing: bool = False) -> RsgiFront:
+    """The whole HTTP surface over one Runtime as RSGI; granian's worker hooks start and
+    stop it. With tracing on, every request goes through the traced ASGI app."""
+    if tracing:
+        return RsgiFront(None, traced(create_app(runtime), enabled=True), runtime)
+    return RsgiFront(_reads(runtime), _control_plane(runtime), runtime)
+
+
+def _reads(runtime: Runtime) -> HomeReads:
+    return HomeReads(runtime.reader, runtime.authenticator, runtime.metrics.read_path)
+
+
+def _control_plane(runtime: Runtime) -> ASGIApp:
+    """Starlette with every route but the two reads, wrapped in its observability; its
+    lifespan (ASGI servers only) starts and stops the Runtime."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -71,15 +91,21 @@ def create_app(runtime: Runtime) -> ReadPath:
         exception_handlers={HomewidgetsError: handle_domain_error, Exception: handle_unexpected},
     )
     control.state.runtime = runtime
-    observed = ObservedControl(control, runtime.metrics, products=(p.id for p in runtime.registry))
-    return ReadPath(runtime.reader, observed, runtime.authenticator, runtime.metrics.read_path)
+    return ObservedControl(control, runtime.metrics, products=(p.id for p in runtime.registry))
 
 
 def app_from_environ() -> ASGIApp:
-    """Granian's factory: each worker process builds its own Runtime from HOMEWIDGETS_*."""
+    """An ASGI server's factory: each worker process builds its Runtime from HOMEWIDGETS_*."""
     settings = Settings.from_environ()
     configure_logging(settings.log_level)
     return traced(create_app(build_runtime(settings)), enabled=settings.otel_enabled)
+
+
+def rsgi_app_from_environ() -> RsgiFront:
+    """granian's factory (`homewidgets serve`): the same, as RSGI."""
+    settings = Settings.from_environ()
+    configure_logging(settings.log_level)
+    return create_rsgi_app(build_runtime(settings), tracing=settings.otel_enabled)
 
 
 async def _healthz(_request: Request) -> Response:

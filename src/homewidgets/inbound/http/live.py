@@ -104,6 +104,8 @@ class LiveApi:
                         await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
                     except TimeoutError:
                         yield b": ping\n\n"
+                    if watchers.closed:  # shutting down: end, the client reconnects elsewhere
+                        return
             finally:
                 watchers.unwatch(user_id, queue)
 

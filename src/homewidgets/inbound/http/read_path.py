@@ -1,9 +1,11 @@
-"""The read path as a bare ASGI callable: `GET /v1/home/{id}` and `/get_recommendations/{id}`.
+"""The read routes, `GET /v1/home/{id}` and `/get_recommendations/{id}`, for any server.
 
-Everything else goes to the control plane (a Starlette app). This layer is deliberately
-framework-free: per request it parses the path, looks the home up in L1, compares the
-ETag, picks the gzip copy, and sends prebuilt headers and bytes (NOTES.md: every extra
-await or object per request shows at this rate).
+`HomeReads` decides every answer and returns it as a ready `Reply` (status, headers,
+body); the server adapters only send it: `rsgi.RsgiFront` in production (granian's
+RSGI, one call per response) and `ReadPath` here, the same routes as a bare ASGI app for
+in-process tests, other ASGI servers and tracing. Deliberately framework-free: per L1 hit
+it is a path slice, one cache lookup, two header checks and a prebuilt tuple
+(NOTES.md: every extra await or object per request shows at this rate).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from time import perf_counter
 import msgspec
 
 from homewidgets.domain.errors import InvalidUserId, Unauthorized
-from homewidgets.domain.home import HomeDocument, Representation
+from homewidgets.domain.home import HomeDocument, Reply
 from homewidgets.domain.model import parse_user_id
 from homewidgets.domain.ports import UserAuthenticator
 from homewidgets.domain.read_home import HomeReader
@@ -23,117 +25,112 @@ from homewidgets.metrics import LATENCY_BUCKETS, ReadPathStats, RouteStats
 
 _HOME_PREFIX = "/v1/home/"
 _COMPAT_PREFIX = "/get_recommendations/"
-_JSON_HEADERS = [(b"content-type", b"application/json")]
-_EMPTY_BODY = {"type": "http.response.body", "body": b""}
+_JSON = ("content-type", "application/json")
 
 
-class ReadPath:
-    """Front ASGI app: serves the two read routes itself, hands the rest to `control`."""
+class HomeReads:
+    """What the two read routes answer; the adapters pass in the request's few inputs."""
 
-    __slots__ = ("authenticator", "control", "reader", "stats")
+    __slots__ = ("authenticator", "reader", "stats")
 
     def __init__(
         self,
         reader: HomeReader,
-        control: ASGIApp,
         authenticator: UserAuthenticator | None = None,
         stats: ReadPathStats | None = None,
     ) -> None:
         self.reader = reader
-        self.control = control
         self.authenticator = authenticator
         # Plain ints and one histogram per route, read by /metrics at scrape time: per
         # request that is one perf_counter pair, a bisect and a few integer increments.
         self.stats = stats or ReadPathStats()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            path: str = scope["path"]
-            route: RouteStats | None = None
-            if path.startswith(_HOME_PREFIX):
-                raw_id = path[9:]
-                if "/" not in raw_id:
-                    route, compat = self.stats.home, False
-            elif path.startswith(_COMPAT_PREFIX):
-                raw_id, route, compat = path[21:], self.stats.compat, True
-            if route is not None:
-                started = perf_counter()
-                status = await self._serve(scope, send, raw_id, compat=compat)
-                elapsed = perf_counter() - started
-                route.statuses[status] += 1
-                latency = route.latency
-                latency.buckets[bisect_left(LATENCY_BUCKETS, elapsed)] += 1
-                latency.total += elapsed
-                return
-        await self.control(scope, receive, send)
+    def route(self, path: str) -> tuple[str, bool, RouteStats] | None:
+        """(raw user id, compat shape?, the route's counters), or None: not a read route."""
+        if path.startswith(_HOME_PREFIX):
+            raw_id = path[9:]
+            return None if "/" in raw_id else (raw_id, False, self.stats.home)
+        if path.startswith(_COMPAT_PREFIX):
+            return path[21:], True, self.stats.compat
+        return None
 
-    async def _serve(self, scope: Scope, send: Send, raw_id: str, *, compat: bool) -> int:
-        """Answer one read; returns the status sent (for the counters)."""
-        method = scope["method"]
+    def hit(
+        self, method: str, raw_id: str, compat: bool, if_none_match: str | None,
+        accept_encoding: str | None,
+    ) -> Reply | None:  # fmt: skip
+        """The answer straight from L1, or None when it needs `answer` (a miss, end-user
+        auth, another method). L1 is keyed by canonical UUIDs, so a hit on the raw id
+        proves it valid: parsing waits for a miss."""
+        if self.authenticator is not None or (method != "GET" and method != "HEAD"):
+            return None
+        home = self.reader.cached(raw_id)
+        if home is None:
+            return None
+        self.stats.l1_lookups += 1
+        return _choose(home, compat, method, if_none_match, accept_encoding)
+
+    async def answer(
+        self, method: str, raw_id: str, compat: bool, if_none_match: str | None,
+        accept_encoding: str | None, authorization: str | None,
+    ) -> Reply:  # fmt: skip
+        """Every case: method check, id validation, end-user auth, L1, then L2."""
         if method != "GET" and method != "HEAD":
-            await _error(
-                send,
-                405,
-                b'{"error":"method_not_allowed","message":"use GET"}',
-                [(b"allow", b"GET, HEAD")],
-            )
-            return 405
+            return _error(405, b'{"error":"method_not_allowed","message":"use GET"}',
+                          ("allow", "GET, HEAD"))  # fmt: skip
         reader = self.reader
-        stats = self.stats
-        stats.l1_lookups += 1
-        # L1 is keyed by canonical UUIDs, so a hit on the raw id proves it valid: the
-        # parse (and the allocation of a canonical string) waits for a miss.
         home: HomeDocument | None = reader.cached(raw_id)
         user_id = raw_id
         if home is None:
             try:
                 user_id = parse_user_id(raw_id)
             except InvalidUserId as exc:
-                await _error(send, 422, _problem_body(str(exc)), [])
-                return 422
+                return _error(422, _problem_body(str(exc)))
         if self.authenticator is not None:
-            refused = await _refused(self.authenticator, scope, send, user_id)
-            if refused:
+            refused = _refused(self.authenticator, authorization, user_id)
+            if refused is not None:
                 return refused
+        self.stats.l1_lookups += 1
         if home is None:
-            stats.l1_misses += 1
+            self.stats.l1_misses += 1
             home = reader.cached(user_id) or await reader.load(user_id)
-        rep: Representation = home.compat if compat else home.v1
-        etag_match = gzip_ok = False
-        for name, value in scope["headers"]:
-            if name == b"if-none-match":
-                etag_match = rep.etag in value or value.strip() == b"*"
-            elif name == b"accept-encoding":
-                gzip_ok = b"gzip" in value
-        if etag_match:
-            await send(rep.not_modified)
-            await send(_EMPTY_BODY)
-            return 304
-        start, body = rep.gzipped() if gzip_ok else (rep.start, rep.body_message)
-        await send(start)
-        await send(body if method == "GET" else _EMPTY_BODY)
-        return 200
+        return _choose(home, compat, method, if_none_match, accept_encoding)
 
 
-async def _refused(authenticator: UserAuthenticator, scope: Scope, send: Send, user_id: str) -> int:
-    """With end-user auth on, only the user themself may read their home; returns the
-    status sent when refused (401 or 403), 0 when allowed."""
-    authorization = next(
-        (v.decode("latin-1") for k, v in scope["headers"] if k == b"authorization"), None
-    )
+def record(route: RouteStats, status: int, started: float) -> None:
+    """Count one answered read: its status and its latency since `started`."""
+    elapsed = perf_counter() - started
+    route.statuses[status] += 1
+    latency = route.latency
+    latency.buckets[bisect_left(LATENCY_BUCKETS, elapsed)] += 1
+    latency.total += elapsed
+
+
+def _choose(
+    home: HomeDocument, compat: bool, method: str, if_none_match: str | None,
+    accept_encoding: str | None,
+) -> Reply:  # fmt: skip
+    rep = home.compat if compat else home.v1
+    if if_none_match is not None and (rep.tag in if_none_match or if_none_match.strip() == "*"):
+        return rep.not_modified
+    reply = rep.gzipped() if accept_encoding is not None and "gzip" in accept_encoding else rep.ok
+    return reply if method == "GET" else (reply[0], reply[1], b"")
+
+
+def _refused(
+    authenticator: UserAuthenticator, authorization: str | None, user_id: str
+) -> Reply | None:
+    """With end-user auth on, only the user themself may read their home."""
     try:
         subject = authenticator.subject(authorization)
     except Unauthorized as exc:
         body = msgspec.json.encode({"error": "unauthorized", "message": str(exc)})
-        await _error(send, 401, body, [(b"www-authenticate", b"Bearer")])
-        return 401
+        return _error(401, body, ("www-authenticate", "Bearer"))
     if subject != user_id:
         body = msgspec.json.encode(
             {"error": "forbidden", "message": "a user may read only their own home"}
         )
-        await _error(send, 403, body, [])
-        return 403
-    return 0
+        return _error(403, body)
+    return None
 
 
 def _problem_body(message: str) -> bytes:
@@ -146,7 +143,42 @@ def _problem_body(message: str) -> bytes:
     )
 
 
-async def _error(send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]]) -> None:
-    headers = [*_JSON_HEADERS, (b"content-length", str(len(body)).encode()), *extra]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+def _error(status: int, body: bytes, *extra: tuple[str, str]) -> Reply:
+    return status, [_JSON, ("content-length", str(len(body))), *extra], body
+
+
+class ReadPath:
+    """The read routes as a bare ASGI app in front of `control`, which gets the rest."""
+
+    __slots__ = ("control", "reads")
+
+    def __init__(self, reads: HomeReads, control: ASGIApp) -> None:
+        self.reads = reads
+        self.control = control
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        matched = self.reads.route(scope["path"]) if scope["type"] == "http" else None
+        if matched is None:
+            await self.control(scope, receive, send)
+            return
+        started = perf_counter()
+        raw_id, compat, route = matched
+        method: str = scope["method"]
+        if_none_match = accept_encoding = authorization = None
+        for name, value in scope["headers"]:
+            if name == b"if-none-match":
+                if_none_match = value.decode("latin-1")
+            elif name == b"accept-encoding":
+                accept_encoding = value.decode("latin-1")
+            elif name == b"authorization":
+                authorization = value.decode("latin-1")
+        reads = self.reads
+        status, headers, body = reads.hit(
+            method, raw_id, compat, if_none_match, accept_encoding
+        ) or await reads.answer(
+            method, raw_id, compat, if_none_match, accept_encoding, authorization
+        )  # fmt: skip
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(k.encode(), v.encode()) for k, v in headers]})  # fmt: skip
+        await send({"type": "http.response.body", "body": body})
+        record(route, status, started)
