@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Annotated
 
 import msgspec
@@ -56,6 +55,12 @@ class BatchBody(msgspec.Struct, forbid_unknown_fields=True):
     items: list[msgspec.Raw]
 
 
+class _DecodedBatch(msgspec.Struct, forbid_unknown_fields=True):
+    """A batch whose items all fit `BatchItem`: decoded in one call (the usual case)."""
+
+    items: list[BatchItem]
+
+
 class PullAnswer(msgspec.Struct):
     widgets: list[msgspec.Raw]
 
@@ -67,9 +72,12 @@ def problem_from_msgspec(exc: msgspec.ValidationError | msgspec.DecodeError) -> 
     return Problem("", f"malformed JSON: {exc}")
 
 
-@dataclass(frozen=True, slots=True)
-class ItemResult:
-    """The answer for one batch item: the stored version, or why it was refused."""
+class ItemResult(msgspec.Struct, frozen=True, gc=False):
+    """The answer for one batch item: the stored version, or why it was refused.
+
+    A Struct rather than a frozen dataclass: a batch makes a thousand of them, and a
+    Struct is built about ten times faster. (No cycles can form, hence `gc=False`.)
+    """
 
     user_id: str | None
     status: int
@@ -90,6 +98,7 @@ class WidgetParser:
         self._decode_body = msgspec.json.Decoder(PushBody).decode
         self._decode_item = msgspec.json.Decoder(BatchItem).decode
         self._decode_batch = msgspec.json.Decoder(BatchBody).decode
+        self._decode_whole_batch = msgspec.json.Decoder(_DecodedBatch).decode
         self._decode_pull = msgspec.json.Decoder(PullAnswer).decode
 
     def parse_put(self, product: str, user_id: str | None, raw: bytes) -> WidgetWrite:
@@ -103,14 +112,27 @@ class WidgetParser:
     def parse_batch(
         self, product: str, raw: bytes, max_items: int
     ) -> list[WidgetWrite | InvalidWidget]:
-        """Every item of a batch body, each valid on its own or with its own error."""
+        """Every item of a batch body, each valid on its own or with its own error.
+
+        One decode of the whole body usually does; if any item breaks the item schema,
+        the body is decoded again item by item, so each item gets its own problems.
+        """
+        try:
+            decoded = self._decode_whole_batch(raw).items
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            pass
+        else:
+            if len(decoded) > max_items:
+                raise InvalidWidget([Problem("/items", f"at most {max_items} items per batch")])
+            check = self._check_item
+            return [check(product, item, "/items", i) for i, item in enumerate(decoded)]
         try:
             items = self._decode_batch(raw).items
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             raise InvalidWidget([problem_from_msgspec(exc)]) from None
         if len(items) > max_items:
             raise InvalidWidget([Problem("/items", f"at most {max_items} items per batch")])
-        return [self._parse_item(product, item, f"/items/{i}") for i, item in enumerate(items)]
+        return [self._parse_item(product, item, "/items", i) for i, item in enumerate(items)]
 
     def parse_pull_answer(self, product: str, raw: bytes) -> list[WidgetWrite | InvalidWidget]:
         """A product's answer to a pull call (CONTRACT 5): the same items as a batch."""
@@ -118,36 +140,43 @@ class WidgetParser:
             widgets = self._decode_pull(raw).widgets
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             raise InvalidWidget([problem_from_msgspec(exc)]) from None
-        return [self._parse_item(product, w, f"/widgets/{i}") for i, w in enumerate(widgets)]
+        return [self._parse_item(product, w, "/widgets", i) for i, w in enumerate(widgets)]
 
     def _parse_item(
-        self, product: str, raw: msgspec.Raw, where: str
+        self, product: str, raw: msgspec.Raw, prefix: str, index: int
     ) -> WidgetWrite | InvalidWidget:
         try:
             item = self._decode_item(raw)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-            return InvalidWidget([problem_from_msgspec(exc)]).under(where)
+            return InvalidWidget([problem_from_msgspec(exc)]).under(f"{prefix}/{index}")
+        return self._check_item(product, item, prefix, index)
+
+    def _check_item(
+        self, product: str, item: BatchItem, prefix: str, index: int
+    ) -> WidgetWrite | InvalidWidget:
+        """A decoded item as a write, or its problems under `<prefix>/<index>`."""
         try:
             user_id = parse_user_id(item.user_id)
         except InvalidUserId as exc:
-            return InvalidWidget([Problem(f"{where}/user_id", str(exc))])
+            return InvalidWidget([Problem(f"{prefix}/{index}/user_id", str(exc))])
         try:
             return self._write(product, user_id, item)
         except InvalidWidget as exc:
-            return exc.under(where)
+            return exc.under(f"{prefix}/{index}")
 
     def _write(self, product: str, user_id: str | None, body: PushBody) -> WidgetWrite:
         try:
-            content = self._validator.validate(bytes(body.content))
+            content = self._validator.validate(body.content)
         except InvalidWidget as exc:
             raise exc.under("/content") from None
-        return WidgetWrite(
-            product=product,
-            user_id=user_id,
-            content=content,
-            version=body.version,
-            priority=body.priority,
-            expires_at=None if body.ttl_seconds is None else self._clock() + body.ttl_seconds,
+        ttl = body.ttl_seconds
+        return WidgetWrite(  # positional: the order of WidgetWrite's fields
+            product,
+            user_id,
+            content,
+            body.version,
+            body.priority,
+            None if ttl is None else self._clock() + ttl,
         )
 
 
@@ -164,7 +193,10 @@ async def put_batch(
 ) -> list[ItemResult]:
     """Store the valid items in one round trip; a result per item, in order."""
     writes = [item for item in parsed if isinstance(item, WidgetWrite)]
-    outcomes = iter(await store.put_many(writes) if writes else [])
+    if len(writes) == len(parsed):  # the usual case: every item valid
+        outcomes = await store.put_many(writes) if writes else []
+        return [_stored(write, outcome) for write, outcome in zip(writes, outcomes, strict=True)]
+    remaining = iter(await store.put_many(writes) if writes else [])
     results: list[ItemResult] = []
     for item in parsed:
         if isinstance(item, InvalidWidget):
@@ -172,15 +204,15 @@ async def put_batch(
             results.append(
                 ItemResult(None, status, error="invalid_widget", problems=tuple(item.problems))
             )
-            continue
-        outcome = next(outcomes)
-        if outcome.stale:
-            results.append(
-                ItemResult(item.user_id, 409, version=outcome.version, error="stale_version")
-            )
         else:
-            results.append(ItemResult(item.user_id, 200, outcome.version, outcome.stored))
+            results.append(_stored(item, next(remaining)))
     return results
+
+
+def _stored(write: WidgetWrite, outcome: PutOutcome) -> ItemResult:
+    if outcome.stale:
+        return ItemResult(write.user_id, 409, version=outcome.version, error="stale_version")
+    return ItemResult(write.user_id, 200, outcome.version, outcome.stored)
 
 
 class TokenChecker:

@@ -39,10 +39,16 @@ RESET = Change(reset=True)
 
 
 def parse_notice(data: bytes) -> Change:
-    """`u|<product>|<version>|<user_id>` or `g|<product>|<version>` as a Change."""
-    parts = data.split(b"|")
-    user_id = parts[3].decode() if parts[0] == b"u" else None
-    return Change(parts[1].decode(), user_id, int(parts[2]))
+    """`u|<product>|<version>|<user_id>` or `g|<product>|<version>` as a Change.
+
+    IndexError or ValueError (UnicodeDecodeError included) if it is neither.
+    """
+    return _change(data.decode())
+
+
+def _change(line: str) -> Change:
+    kind, product, version, *rest = line.split("|")
+    return Change(product, rest[0] if kind == "u" else None, int(version))
 
 
 class RedisChangeFeed:
@@ -158,13 +164,27 @@ class RedisChangeFeed:
                 await pubsub.ping()
 
     def _on_notice(self, data: bytes) -> None:
-        for line in data.split(b"\n"):  # a batch's notices come as one message
+        """Every notice of one message (a batch's notices come as one, a line each).
+
+        Every worker of every instance runs this for every stored widget, so it decodes
+        the message once and calls the listeners inline.
+        """
+        try:
+            lines: list[str] | list[bytes] = data.decode().split("\n")
+        except UnicodeDecodeError:  # some line is malformed: parse each on its own
+            lines = data.split(b"\n")
+        listeners = self._listeners
+        for line in lines:
             try:
-                change = parse_notice(line)
+                change = _change(line) if isinstance(line, str) else parse_notice(line)
             except (IndexError, ValueError):
                 _log.warning("ignoring malformed change notice %r", line[:100])
                 continue
-            self._dispatch(change)
+            for listener in listeners:
+                try:
+                    listener(change)
+                except Exception:
+                    _log.exception("change listener failed on %r", change)
 
     def _dispatch(self, change: Change) -> None:
         for listener in self._listeners:

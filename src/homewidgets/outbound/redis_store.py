@@ -28,20 +28,24 @@ from redis.exceptions import NoScriptError, ResponseError
 from homewidgets.domain.model import PutOutcome, StoredWidget, WidgetWrite
 from homewidgets.outbound import _envelope
 from homewidgets.outbound._redis_client import RedisClient, Timeouts, connect, unavailable
+from homewidgets.outbound.redis_read_batcher import HashReadBatcher
 
 __all__ = ["DEFAULT_USER_TTL_SECONDS", "RedisWidgetStore"]
 
 DEFAULT_USER_TTL_SECONDS = 30 * 24 * 3600
 
 # One script stores one or many writes, in order (KEYS[i] is the hash of write i;
-# ARGV[1] the channel, then 8 ARGV per write). Versions stay strings where they are
-# written out, so an epoch-millis version is not reformatted as "1.7e+12"; comparisons
-# use Lua numbers (exact below 2**53). Returns version, status (-1 stale, 0 same, 1 stored)
-# for each write.
+# ARGV[1] the channel, then 6 ARGV per write: field, version, the envelope (without its
+# leading "<version>|" when the version is to be assigned here: copying a content inside
+# Lua costs Redis more than anything else the script does per write), the key's TTL,
+# and the notice before and after the version). Versions stay
+# strings where they are written out, so an epoch-millis version is not reformatted as
+# "1.7e+12"; comparisons use Lua numbers (exact below 2**53). Returns version, status
+# (-1 stale, 0 same, 1 stored) for each write.
 _PUT = """
 local out, notices = {}, {}
 for i = 1, #KEYS do
-  local a = 2 + (i - 1) * 8
+  local a = 2 + (i - 1) * 6
   local key, field, version = KEYS[i], ARGV[a], ARGV[a + 1]
   local old = redis.call('HGET', key, field)
   local status = 1
@@ -58,10 +62,11 @@ for i = 1, #KEYS do
     version = '1'
   end
   if status == 1 then
-    redis.call('HSET', key, field,
-      version .. '|' .. ARGV[a + 2] .. '|' .. ARGV[a + 3] .. '|' .. ARGV[a + 4])
-    if ARGV[a + 5] ~= '0' then redis.call('EXPIRE', key, ARGV[a + 5]) end
-    notices[#notices + 1] = ARGV[a + 6] .. version .. ARGV[a + 7]
+    local envelope = ARGV[a + 2]
+    if ARGV[a + 1] == '' then envelope = version .. '|' .. envelope end
+    redis.call('HSET', key, field, envelope)
+    if ARGV[a + 3] ~= '0' then redis.call('EXPIRE', key, ARGV[a + 3]) end
+    notices[#notices + 1] = ARGV[a + 4] .. version .. ARGV[a + 5]
   end
   out[2 * i - 1] = version
   out[2 * i] = status
@@ -118,6 +123,7 @@ class RedisWidgetStore:
         self._generic_key_bytes = self._generic_key.encode()
         self._cluster = isinstance(client, RedisCluster)
         self._single = client if isinstance(client, Redis) else None
+        self._user_reads = HashReadBatcher(client)  # L1 misses of one loop turn: one pipeline
         self._delete_script = client.register_script(_DELETE)
 
     @classmethod
@@ -146,7 +152,7 @@ class RedisWidgetStore:
 
     async def user_widgets(self, user_id: str) -> dict[str, StoredWidget]:
         with unavailable("reading a user's widgets"):
-            raw = await self.client.hgetall(self.user_key(user_id))
+            raw = await self._user_reads.hgetall(self.user_key(user_id))
         return _live(raw)
 
     async def generic_widgets(self) -> dict[str, StoredWidget]:
@@ -158,7 +164,7 @@ class RedisWidgetStore:
         keys, args = self._put_args([write])
         with unavailable("storing a widget"):
             reply = await self._put_script(keys, [self._channel_bytes, *args])
-        return _outcomes(reply)[0]
+        return _outcomes([reply])[0]
 
     async def put_many(self, writes: Sequence[WidgetWrite]) -> list[PutOutcome]:
         """All writes in one pipeline (one round trip per node), outcomes in order.
@@ -170,9 +176,22 @@ class RedisWidgetStore:
         """
         if not writes:
             return []
-        size = 1 if self._cluster else BATCH
-        calls = [self._put_args(writes[i : i + size]) for i in range(0, len(writes), size)]
         with unavailable("storing widgets"):
+            if self._single is not None:
+                packed = [self._packed_put(writes[i : i + BATCH])
+                          for i in range(0, len(writes), BATCH)]  # fmt: skip
+                replies = await self._send_packed(self._single, packed)
+                missing = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+                if missing:  # the server restarted or failed over: load once, redo those
+                    await self.client.script_load(_PUT)
+                    again = await self._send_packed(self._single, [packed[i] for i in missing])
+                    for i, reply in zip(missing, again, strict=True):
+                        replies[i] = reply
+                for reply in replies:
+                    if isinstance(reply, Exception):
+                        raise reply
+                return _outcomes(replies)
+            calls = [self._put_args([write]) for write in writes]
             replies = await self._evalsha_all(calls)
             missing = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
             if missing:  # the server restarted or failed over: load once, redo those
@@ -183,7 +202,7 @@ class RedisWidgetStore:
             for reply in replies:
                 if isinstance(reply, Exception):
                     raise reply
-        return [outcome for reply in replies for outcome in _outcomes(reply)]
+        return _outcomes(replies)
 
     async def delete(self, product: str, user_id: str) -> bool:
         keys = [self.user_key(user_id)]
@@ -206,25 +225,55 @@ class RedisWidgetStore:
         """KEYS and the per-write ARGV of the put script (without the channel), as bytes."""
         keys: list[bytes] = []
         args: list[bytes] = []
-        ttl, namespace = self._ttl, self._namespace_bytes
         for write in writes:
-            priority, expires = _envelope.header(write)
-            version = b"" if write.version is None else b"%d" % write.version
-            product = write.product.encode()
-            if write.user_id is None:
-                keys.append(self._generic_key_bytes)
-                args += (product, version, priority, expires, write.content, b"0",
-                         b"g|%s|" % product, b"")  # fmt: skip
-            else:
-                user = write.user_id.encode()
-                keys.append(b"%s{%s}:w" % (namespace, user))
-                args += (product, version, priority, expires, write.content, ttl,
-                         b"u|%s|" % product, b"|%s" % user)  # fmt: skip
+            key, product, version, head, ttl, before, after = self._write_parts(write)
+            keys.append(key)
+            args += (product, version, head + write.content, ttl, before, after)
         return keys, args
 
+    def _write_parts(self, write: WidgetWrite) -> tuple[bytes, ...]:
+        """key, field, version, envelope head (content follows), TTL, notice parts."""
+        priority, expires = _envelope.header(write)
+        product = write.product.encode()
+        if write.version is None:
+            version, head = b"", b"%s|%s|" % (priority, expires)
+        else:
+            version = b"%d" % write.version
+            head = b"%s|%s|%s|" % (version, priority, expires)
+        if write.user_id is None:
+            return self._generic_key_bytes, product, version, head, b"0", b"g|%s|" % product, b""
+        user = write.user_id.encode()
+        key = b"%s{%s}:w" % (self._namespace_bytes, user)
+        return key, product, version, head, self._ttl, b"u|%s|" % product, b"|%s" % user
+
+    def _packed_put(self, writes: Sequence[WidgetWrite]) -> bytes:
+        """One EVALSHA of the put script for `writes`, in the Redis protocol.
+
+        The same command as EVALSHA with `_put_args` (a test holds them equal), packed
+        with one format per write:
+        redis-py's packer re-copies a growing buffer for every argument, and even a
+        generic per-argument packer was a tenth of put_many's CPU.
+        """
+        keys: list[bytes] = []
+        args: list[bytes] = []
+        for write in writes:
+            key, product, version, head, ttl, before, after = self._write_parts(write)
+            content = write.content
+            keys.append(b"$%d\r\n%s\r\n" % (len(key), key))
+            args.append(
+                b"$%d\r\n%s\r\n$%d\r\n%s\r\n$%d\r\n%s%s\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n"
+                % (len(product), product, len(version), version,
+                   len(head) + len(content), head, content, len(ttl), ttl,
+                   len(before), before, len(after), after)
+            )  # fmt: skip
+        count = b"%d" % len(writes)
+        head = b"*%d\r\n$7\r\nEVALSHA\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (
+            4 + 7 * len(writes), len(self._sha), self._sha, len(count), count)  # fmt: skip
+        channel = b"$%d\r\n%s\r\n" % (len(self._channel_bytes), self._channel_bytes)
+        return b"".join([head, *keys, channel, *args])
+
     async def _evalsha_all(self, calls: list[tuple[list[bytes], list[bytes]]]) -> list[Any]:
-        if self._single is not None:
-            return await self._evalsha_packed(self._single, calls)
+        """The calls in one Cluster pipeline (one round trip per node), replies in order."""
         pipe = self.client.pipeline(transaction=False)
         sha, channel = self._sha, self._channel_bytes
         for keys, args in calls:
@@ -232,19 +281,8 @@ class RedisWidgetStore:
             _ = pipe.execute_command("EVALSHA", sha, len(keys), *keys, channel, *args)
         return list(await pipe.execute(raise_on_error=False))
 
-    async def _evalsha_packed(
-        self, client: Redis, calls: list[tuple[list[bytes], list[bytes]]]
-    ) -> list[Any]:
-        """`_evalsha_all` on one server: our own RESP packing, one pooled connection.
-
-        redis-py's pipeline re-copies a growing buffer for every argument; with a
-        thousand ~1 KiB contents that was half of put_many's CPU. Packing is linear here.
-        """
-        sha, channel = self._sha, self._channel_bytes
-        packed = [
-            _resp([b"EVALSHA", sha, b"%d" % len(keys), *keys, channel, *args])
-            for keys, args in calls
-        ]
+    async def _send_packed(self, client: Redis, packed: list[bytes]) -> list[Any]:
+        """Packed commands on one pooled connection of one server, replies in order."""
         pool = client.connection_pool
         connection = await pool.get_connection()  # type: ignore[no-untyped-call]
         try:
@@ -263,19 +301,26 @@ class RedisWidgetStore:
             await pool.release(connection)
 
 
-def _resp(args: list[bytes]) -> bytes:
-    """One command in the Redis protocol."""
-    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+def _outcomes(replies: list[Any]) -> list[PutOutcome]:
+    """The outcome of every write in the script replies, in order.
 
-
-def _outcomes(reply: list[Any]) -> list[PutOutcome]:
-    outcomes = []
-    for i in range(0, len(reply), 2):
-        version, status = int(reply[i]), reply[i + 1]
-        if status == _STALE:
-            outcomes.append(PutOutcome(version, stored=False, stale=True))
-        else:
-            outcomes.append(PutOutcome(version, stored=status != _SAME))
+    Outcomes are immutable values and a batch mostly repeats one (same version, stored),
+    so each distinct (version, status) is built once per call.
+    """
+    outcomes: list[PutOutcome] = []
+    made: dict[tuple[Any, Any], PutOutcome] = {}
+    for reply in replies:
+        for i in range(0, len(reply), 2):
+            key = (reply[i], reply[i + 1])
+            outcome = made.get(key)
+            if outcome is None:
+                version, status = int(key[0]), key[1]
+                if status == _STALE:
+                    outcome = PutOutcome(version, stored=False, stale=True)
+                else:
+                    outcome = PutOutcome(version, stored=status != _SAME)
+                made[key] = outcome
+            outcomes.append(outcome)
     return outcomes
 
 

@@ -87,7 +87,9 @@ def _control_plane(runtime: Runtime) -> ASGIApp:
     control = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(GZipMiddleware, minimum_size=1024)],  # SSE is left alone
+        # SSE is left alone. Level 5, not Starlette's 9: a 1,000-item batch answer (~75 KB)
+        # at 9 cost 4 % of a push's CPU; 5 packs JSON nearly as tight.
+        middleware=[Middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)],
         exception_handlers={HomewidgetsError: handle_domain_error, Exception: handle_unexpected},
     )
     control.state.runtime = runtime
