@@ -42,7 +42,13 @@ def render(results: dict[str, Any]) -> str:
         for run, pair in block.get("runs", {}).items():
             lines.append(_row("nginx (same minute)", run, pair["nginx"], None))
             lines.append(_row(name, run, pair["service"], pair["ratio"]))
-    lines += ["", "## Batch push (widgets:batch, 1,000 items per call, 2 in flight)", "",
+            if "floor" in pair:  # bench/floor.py's RSGI app, right after the service
+                lines.append(_row("floor (thinnest RSGI app)", run, pair["floor"],
+                                  pair["floor"].get("ratio")))
+    in_flight = {block["push"].get("concurrency") for block in results["scenarios"].values()
+                 if block.get("push")}
+    lines += ["", "## Batch push (widgets:batch, 1,000 items per call, "
+              f"{'/'.join(str(n) for n in sorted(in_flight) if n)} in flight)", "",
               "| scenario | widgets | seconds | widgets/s | refused | retried calls (503) | "
               "CPU µs/widget (service + Redis) |",
               "| --- | --- | --- | --- | --- | --- | --- |"]

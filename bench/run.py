@@ -226,16 +226,24 @@ class Bench:
                 floor[0].stop()
 
     def start_floor(self, workers: int) -> tuple[Proc, int]:
-        """bench/floor.py's RSGI app holding the same users' bodies: the least any Python
-        read path on granian costs, measured beside the service in the same minute."""
+        """bench/floor.py's RSGI app holding the same users' bodies, on the granian settings
+        `serve` uses: the least any Python read path on granian costs, measured beside
+        the service in the same minute."""
         port = free_port()
         proc = Proc("floor", [
             str(VENV_BIN / "granian"), "--interface", "rsgi", "--workers", str(workers),
-            "--loop", "uvloop", "--host", "127.0.0.1", "--port", str(port),
+            "--loop", "uvloop", "--task-impl", "rust", "--http", "1", "--no-ws",
+            "--host", "127.0.0.1", "--port", str(port),
             "--no-access-log", "--log-level", "warning", "--working-dir", str(ROOT),
             "bench.floor:rsgi_app"], self.work / "floor.log",
             {**os.environ, "PYTHONPATH": str(BENCH), "FLOOR_USERS": str(len(self.users))})
         proc.start(port, timeout=120)
+        pids = proc.children() or [proc.pid]
+        busy = 1.0  # the workers build their bodies after the port opens: wait until idle
+        while busy > 0.05:
+            before = cpu_seconds(pids)
+            time.sleep(0.5)
+            busy = cpu_seconds(pids) - before
         return proc, port
 
     def push_to_visible(self, redis_url: str) -> None:
