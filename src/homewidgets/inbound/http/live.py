@@ -87,7 +87,7 @@ class LiveApi:
             return error_response(
                 503,
                 "too_many_watchers",
-                "too many open event streams on this instance",
+                "no room for another event stream on this instance (full, or stopping)",
                 headers={"retry-after": "5"},
             )
 
