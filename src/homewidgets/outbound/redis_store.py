@@ -18,11 +18,10 @@ writes costs the subscribers a handful of messages, not a thousand).
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 from redis.asyncio import Redis
-from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError, ResponseError
 
 from homewidgets.domain.model import PutOutcome, StoredWidget, WidgetWrite
@@ -33,6 +32,7 @@ from homewidgets.outbound.redis_read_batcher import HashReadBatcher
 __all__ = ["DEFAULT_USER_TTL_SECONDS", "RedisWidgetStore"]
 
 DEFAULT_USER_TTL_SECONDS = 30 * 24 * 3600
+T = TypeVar("T")
 
 # One script stores one or many writes, in order (KEYS[i] is the hash of write i;
 # ARGV[1] the channel, then 6 ARGV per write: field, version, the envelope (without its
@@ -121,7 +121,6 @@ class RedisWidgetStore:
         self._channel_bytes = self.channel.encode()
         self._namespace_bytes = namespace.encode()
         self._generic_key_bytes = self._generic_key.encode()
-        self._cluster = isinstance(client, RedisCluster)
         self._single = client if isinstance(client, Redis) else None
         self._user_reads = HashReadBatcher(client)  # L1 misses of one loop turn: one pipeline
         self._delete_script = client.register_script(_DELETE)
@@ -178,31 +177,33 @@ class RedisWidgetStore:
             return []
         with unavailable("storing widgets"):
             if self._single is not None:
+                single = self._single
                 packed = [self._packed_put(writes[i : i + BATCH])
                           for i in range(0, len(writes), BATCH)]  # fmt: skip
-                replies = await self._send_packed(self._single, packed)
-                missing = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
-                if missing:  # the server restarted or failed over: load once, redo those
-                    await self.client.script_load(_PUT)
-                    again = await self._send_packed(self._single, [packed[i] for i in missing])
-                    for i, reply in zip(missing, again, strict=True):
-                        replies[i] = reply
-                for reply in replies:
-                    if isinstance(reply, Exception):
-                        raise reply
-                return _outcomes(replies)
-            calls = [self._put_args([write]) for write in writes]
-            replies = await self._evalsha_all(calls)
-            missing = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
-            if missing:  # the server restarted or failed over: load once, redo those
-                await self.client.script_load(_PUT)
-                again = await self._evalsha_all([calls[i] for i in missing])
-                for i, reply in zip(missing, again, strict=True):
-                    replies[i] = reply
-            for reply in replies:
-                if isinstance(reply, Exception):
-                    raise reply
+                replies = await self._with_script(
+                    packed, lambda commands: self._send_packed(single, commands))
+            else:
+                calls = [self._put_args([write]) for write in writes]
+                replies = await self._with_script(calls, self._evalsha_all)
         return _outcomes(replies)
+
+    async def _with_script(
+        self, commands: list[T], send: Callable[[list[T]], Awaitable[list[Any]]]
+    ) -> list[Any]:
+        """`send(commands)`'s replies, in order. Commands refused for an unknown script
+        (the server restarted or failed over) are sent once more after loading it; then
+        the first error left is raised."""
+        replies = await send(commands)
+        missing = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+        if missing:
+            await self.client.script_load(_PUT)
+            again = await send([commands[i] for i in missing])
+            for i, reply in zip(missing, again, strict=True):
+                replies[i] = reply
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+        return replies
 
     async def delete(self, product: str, user_id: str) -> bool:
         keys = [self.user_key(user_id)]
