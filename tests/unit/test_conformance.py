@@ -10,7 +10,8 @@ import pytest
 
 from homewidgets.conformance import ConformanceCase, generate, load_cases
 from homewidgets.domain.errors import InvalidWidget
-from homewidgets.domain.sdui import COMPONENT_TAGS, ContentValidator, sdui_json_schema
+from homewidgets.domain.sdui import COMPONENT_TAGS, ContentValidator
+from homewidgets.domain.sdui_schema import sdui_json_schema
 
 CASES = load_cases()
 VALID = [c for c in CASES if c.valid]

@@ -14,13 +14,8 @@ from hypothesis import strategies as st
 from homewidgets.domain import _sdui_types as t
 from homewidgets.domain._sdui_problems import problem_from_msgspec
 from homewidgets.domain.errors import InvalidWidget, Problem
-from homewidgets.domain.sdui import (
-    COMPONENT_TAGS,
-    ContentValidator,
-    sdui_json_schema,
-    sdui_openapi_components,
-    url_pattern,
-)
+from homewidgets.domain.sdui import COMPONENT_TAGS, ContentValidator, url_pattern
+from homewidgets.domain.sdui_schema import sdui_json_schema, sdui_openapi_components
 
 VALIDATOR = ContentValidator(allowed_schemes=frozenset({"checkapp"}))
 

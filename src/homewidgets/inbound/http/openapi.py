@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from homewidgets import __version__
 from homewidgets.domain.push import BatchBody, BatchItem, PushBody
-from homewidgets.domain.sdui import sdui_openapi_components
+from homewidgets.domain.sdui_schema import sdui_openapi_components
 from homewidgets.inbound.http.live import EventBatch
 from homewidgets.runtime import Runtime
 

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from homewidgets.domain.sdui import sdui_json_schema
+from homewidgets.domain.sdui_schema import sdui_json_schema
 from homewidgets.inbound.http.bodies import read_body
 from homewidgets.runtime import Runtime
 
