@@ -148,7 +148,8 @@ class _Reader:
         try:
             value = kind(raw)
         except ValueError:
-            raise ConfigError(f"{PREFIX}{key} must be a {kind.__name__}, got {raw!r}") from None
+            what = {"int": "an integer", "float": "a number"}.get(kind.__name__, kind.__name__)
+            raise ConfigError(f"{PREFIX}{key} must be {what}, got {raw!r}") from None
         if isinstance(value, int | float) and value < 0:
             raise ConfigError(f"{PREFIX}{key} must not be negative, got {raw!r}")
         return value

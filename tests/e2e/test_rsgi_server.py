@@ -1,4 +1,5 @@
-"""`homewidgets serve` as production runs it: granian, RSGI, granian's Rust task stepping.
+"""`homewidgets serve` as production runs it: granian, RSGI, granian's Rust task stepping
+(and its asyncio tasks, the fallback `HOMEWIDGETS_SERVER_TASKS=asyncio`).
 
 The read routes are native RSGI and the control plane is Starlette behind the ASGI
 bridge (tests/unit/test_rsgi.py covers both against a fake protocol); here real granian
@@ -27,9 +28,13 @@ pytestmark = pytest.mark.slow
 USER = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
-    running = start_service(tmp_path_factory.mktemp("rsgi"), {"HOMEWIDGETS_EMBEDDED_WORKER": "0"})
+@pytest.fixture(scope="module", params=["rust", "asyncio"])
+def service(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Process]:
+    """`serve` with each of granian's task modes (HOMEWIDGETS_SERVER_TASKS)."""
+    running = start_service(tmp_path_factory.mktemp("rsgi"), {
+        "HOMEWIDGETS_EMBEDDED_WORKER": "0", "HOMEWIDGETS_SERVER_TASKS": request.param})
     try:
         pushed = httpx.put(f"{running.url}/v1/products/energy/widgets/{USER}",
                            json={"content": CARD, "version": 7}, headers=auth("energy"))
