@@ -126,7 +126,14 @@ def stack(tmp_path: Path, redis_url: str) -> Iterator[RefreshStack]:
 
 
 def pending(client: redis.Redis) -> int:
-    summary = client.xpending(STREAM, GROUP)
+    """Entries delivered to a worker and not yet acknowledged; 0 while the worker that
+    creates the group has not started yet (the service may create the stream first)."""
+    try:
+        summary = client.xpending(STREAM, GROUP)
+    except redis.ResponseError as exc:
+        if "NOGROUP" in str(exc):
+            return 0
+        raise
     return int(summary["pending"])
 
 
