@@ -85,7 +85,7 @@ def test_the_etag_changes_with_any_version_and_only_then() -> None:
     b = assembler.assemble(USER, {}, generic, 2, NOW)
     c = assembler.assemble(USER, {}, {"energy": widget("energy", 2)}, 3, NOW)
     assert a.v1.etag == b.v1.etag != c.v1.etag
-    assert a.v1.etag.startswith(b'"') and a.v1.etag.endswith(b'"')
+    assert a.v1.etag.startswith('"') and a.v1.etag.endswith('"')
 
 
 def test_the_compat_shape_maps_products_to_content() -> None:

@@ -33,22 +33,21 @@ class Representation:
     200, the 304 for a matching `If-None-Match`, and (made on first use) the gzip copy.
     """
 
-    __slots__ = ("_gzipped", "body", "etag", "not_modified", "ok", "tag")
+    __slots__ = ("_gzipped", "body", "etag", "not_modified", "ok")
 
-    def __init__(self, body: bytes, etag: bytes) -> None:
+    def __init__(self, body: bytes, etag: str) -> None:
         self.body = body
-        self.etag = etag
-        self.tag = etag.decode()  # what If-None-Match headers are compared with
-        headers = [_JSON, ("etag", self.tag), _VARY, _NO_CACHE, _NOSNIFF, _length(body)]
+        self.etag = etag  # quoted, as sent and as If-None-Match carries it
+        headers = [_JSON, ("etag", etag), _VARY, _NO_CACHE, _NOSNIFF, _length(body)]
         self.ok: Reply = (200, headers, body)
-        self.not_modified: Reply = (304, [("etag", self.tag), _VARY, _NO_CACHE], b"")
+        self.not_modified: Reply = (304, [("etag", etag), _VARY, _NO_CACHE], b"")
         self._gzipped: Reply | None = None
 
     def gzipped(self) -> Reply:
         """The 200 with the gzip copy of the body, compressed once on first use."""
         if self._gzipped is None:
             packed = gzip.compress(self.body, _GZIP_LEVEL, mtime=0)
-            headers = [_JSON, ("etag", self.tag), _VARY, _NO_CACHE, _NOSNIFF, _GZIP,
+            headers = [_JSON, ("etag", self.etag), _VARY, _NO_CACHE, _NOSNIFF, _GZIP,
                        _length(packed)]  # fmt: skip
             self._gzipped = (200, headers, packed)
         return self._gzipped
@@ -109,7 +108,7 @@ class HomeDocument:
                     b"}}",
                 )
             )
-            self._compat = Representation(body, self.v1.etag[:-1] + b'-r"')
+            self._compat = Representation(body, self.v1.etag[:-1] + '-r"')
         return self._compat
 
 
@@ -177,7 +176,7 @@ class HomeAssembler:
         )
         return HomeDocument(
             user_id=user_id,
-            v1=Representation(body, b'"' + tag.hexdigest().encode() + b'"'),
+            v1=Representation(body, f'"{tag.hexdigest()}"'),
             chosen=[widget for widget, _ in chosen],
             personalised=personalised,
             generation=generation,

@@ -1,8 +1,8 @@
 """Reads of many users' hashes that arrive together go to Redis as one pipeline.
 
-Each L1 miss reads one user's hash. Sent one by one, redis-py spends about 240 CPU µs
-per HGETALL here (its command and connection handling, not Redis); the same reads in one
-pipeline cost about 30 µs each (measured on this machine, 256 keys, 2026-11-26). Misses
+Each L1 miss reads one user's hash. Sent one by one, redis-py spends 175-189 CPU µs per
+HGETALL here (its command and connection handling, not Redis); the same reads in one
+pipeline cost 20-25 µs each (`bench/micro_reads.py`, 256 keys, 2026-11-26). Misses
 come in bursts: a cold start, a flood of new users, a change-feed reconnect. So readers
 queue their key, and the first one of an event-loop turn schedules one flush for all the
 keys queued by then; a lone read goes out as a plain HGETALL.
@@ -30,7 +30,7 @@ class HashReadBatcher:
         self._max_batch = max_batch
         self._queued: list[tuple[str, asyncio.Future[Any]]] = []
         self._sending: set[asyncio.Task[None]] = set()
-        self.round_trips = 0  # for tests and metrics: batches sent
+        self.round_trips = 0  # batches sent (the tests count them)
 
     async def hgetall(self, key: str) -> Any:
         loop = asyncio.get_running_loop()

@@ -93,7 +93,7 @@ class LiveApi:
 
         async def stream() -> AsyncIterator[bytes]:
             try:
-                sent_etag = b""
+                sent_etag = ""
                 yield b"retry: 2000\n\n"
                 while True:
                     home = await self._rt.reader.read(user_id)

@@ -73,26 +73,24 @@ class HomeReads:
         self, method: str, raw_id: str, compat: bool, if_none_match: str | None,
         accept_encoding: str | None, authorization: str | None,
     ) -> Reply:  # fmt: skip
-        """Every case: method check, id validation, end-user auth, L1, then L2."""
+        """Every case `hit` left: method check, id validation, end-user auth, L1, then L2.
+        The id is parsed first: the raw one may be a valid UUID in another spelling."""
         if method != "GET" and method != "HEAD":
             return _error(405, b'{"error":"method_not_allowed","message":"use GET"}',
                           ("allow", "GET, HEAD"))  # fmt: skip
-        reader = self.reader
-        home: HomeDocument | None = reader.cached(raw_id)
-        user_id = raw_id
-        if home is None:
-            try:
-                user_id = parse_user_id(raw_id)
-            except InvalidUserId as exc:
-                return _error(422, _problem_body(str(exc)))
+        try:
+            user_id = parse_user_id(raw_id)
+        except InvalidUserId as exc:
+            return _error(422, _problem_body(str(exc)))
         if self.authenticator is not None:
             refused = _refused(self.authenticator, authorization, user_id)
             if refused is not None:
                 return refused
         self.stats.l1_lookups += 1
+        home = self.reader.cached(user_id)
         if home is None:
             self.stats.l1_misses += 1
-            home = reader.cached(user_id) or await reader.load(user_id)
+            home = await self.reader.load(user_id)
         return _choose(home, compat, method, if_none_match, accept_encoding)
 
 
@@ -110,7 +108,7 @@ def _choose(
     accept_encoding: str | None,
 ) -> Reply:  # fmt: skip
     rep = home.compat if compat else home.v1
-    if if_none_match is not None and (rep.tag in if_none_match or if_none_match.strip() == "*"):
+    if if_none_match is not None and (rep.etag in if_none_match or if_none_match.strip() == "*"):
         return rep.not_modified
     reply = rep.gzipped() if accept_encoding is not None and "gzip" in accept_encoding else rep.ok
     return reply if method == "GET" else (reply[0], reply[1], b"")
